@@ -1,0 +1,1 @@
+"""Fixtures of the embedded AWS endpoint (filled in by the demo module)."""

@@ -1,0 +1,1 @@
+"""Fixtures of collected demo runs (filled in by the collection module)."""
