@@ -1,0 +1,1 @@
+"""Frames: pandas DataFrames with declared schemas, derived only from raw evidence."""
