@@ -239,8 +239,10 @@ class AwsParams(_Model):
 
     @field_validator("endpoint_url", mode="before")
     @classmethod
-    def _endpoint_from_env(cls, value: object) -> object:
-        return value if value is not None else (os.environ.get("AWS_ENDPOINT_URL") or None)
+    def _endpoint_from_env(cls, value: object, info: ValidationInfo) -> object:
+        if value is not None or (info.context or {}).get("stored"):
+            return value
+        return os.environ.get("AWS_ENDPOINT_URL") or None
 
     @field_validator("endpoint_url")
     @classmethod
@@ -353,9 +355,10 @@ class Attestations(_Model):
     baa: Baa | None = None
 
 
-def _known_control(value: str) -> str:
+def _known_control(value: str, info: ValidationInfo) -> str:
+    # A stored run keeps the IDs it was rendered with, even after the catalog changed.
     known = known_control_ids()
-    if value not in known:
+    if value not in known and not (info.context or {}).get("stored"):
         raise _refuse(f"a control ID of the catalog: {', '.join(known)}")
     return value
 
@@ -481,7 +484,9 @@ def _from_validation_error(exc: ValidationError) -> ParameterError:
     return first
 
 
-def parse_params(data: object, *, now: dt.datetime | None = None, source: str = "<dict>") -> Params:
+def parse_params(
+    data: object, *, now: dt.datetime | None = None, source: str = "<dict>", stored: bool = False
+) -> Params:
     """Validate parameters given as a mapping.
 
     Parameters
@@ -492,6 +497,9 @@ def parse_params(data: object, *, now: dt.datetime | None = None, source: str = 
         The time keywords of the period are resolved against (default: now, UTC).
     source
         Where the data came from, named when it is not a mapping at all.
+    stored
+        True for the parameters recorded in a run.json: ``endpoint_url`` is not taken from
+        the environment and control IDs are not checked against today's catalog.
 
     Returns
     -------
@@ -507,7 +515,7 @@ def parse_params(data: object, *, now: dt.datetime | None = None, source: str = 
         keys = ", ".join(Params.model_fields)
         raise ParameterError(source, data, f"a mapping with the sections {keys}")
     try:
-        return Params.model_validate(dict(data), context={"now": now})
+        return Params.model_validate(dict(data), context={"now": now, "stored": stored})
     except ValidationError as exc:
         raise _from_validation_error(exc) from None
 
