@@ -1,1 +1,14 @@
-"""moto_gaps."""
+"""In-process extensions that close moto's gaps, so the demo endpoint answers like AWS.
+
+``elasticache`` extends moto's ElastiCache; ``cloudtrail`` adds CloudTrail LookupEvents.
+"""
+
+from __future__ import annotations
+
+
+def install() -> None:
+    """Install every moto extension in this process (idempotent)."""
+    from evidence_lib.demo.moto_gaps import cloudtrail, elasticache
+
+    elasticache.install()
+    cloudtrail.install()
