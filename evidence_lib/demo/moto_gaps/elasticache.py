@@ -555,7 +555,7 @@ def add_serverless_snapshot(account_id: str, region: str, snapshot: dict[str, An
     gap_state(account_id, region).serverless_snapshots[name] = {
         "Status": "available",
         "ARN": arn,
-        **snapshot,
+        **_compact(snapshot),
     }
 
 
