@@ -12,6 +12,35 @@ from evidence_lib.rawstore import RawPage, RawStore
 OPEN_DESTINATIONS = ("0.0.0.0/0", "::/0")
 
 
+def _subnet_zones(store: RawStore) -> dict[tuple[str, str, str], tuple[str, str]]:
+    """Map (account, region, subnet ID) to its AZ and page path, from DescribeSubnets."""
+    return {
+        (page.account_id, page.region, str(item.get("SubnetId"))): (
+            str(item.get("AvailabilityZone")),
+            page.path,
+        )
+        for page, item in page_items(store, "ec2", "DescribeSubnets", "Subnets")
+        if item.get("AvailabilityZone")
+    }
+
+
+def _group_zones(
+    page: RawPage, subnets: list[dict[str, Any]], known: dict[tuple[str, str, str], tuple[str, str]]
+) -> tuple[list[str | None], list[str]]:
+    """Return each subnet's AZ (None: unknown) and the extra pages the AZs came from."""
+    zones: list[str | None] = []
+    paths: list[str] = []
+    for subnet in subnets:
+        zone = dig(subnet, "SubnetAvailabilityZone", "Name")
+        # NOTE: fall back to EC2's view of the subnet when the group omits the AZ name.
+        found = known.get((page.account_id, page.region, str(subnet.get("SubnetIdentifier"))))
+        if not zone and found:
+            zone, path = found
+            paths.append(path)
+        zones.append(zone or None)
+    return zones, paths
+
+
 def build_subnet_groups(store: RawStore) -> pd.DataFrame:
     """Build ``subnet_groups``: one row per cache subnet group.
 
@@ -24,21 +53,24 @@ def build_subnet_groups(store: RawStore) -> pd.DataFrame:
     -------
     pandas.DataFrame
         The ``subnet_groups`` schema: description, vpc_id, subnet_ids, availability_zones
-        (JSON lists), az_count and is_default (the group is named ``default``).
+        (JSON lists; an AZ the group omits is taken from DescribeSubnets), az_count (<NA>
+        when any subnet's AZ is unknown) and is_default (the group is named ``default``).
     """
+    known = _subnet_zones(store)
     rows = []
     operation = "DescribeCacheSubnetGroups"
     for page, item in page_items(store, "elasticache", operation, "CacheSubnetGroups"):
         subnets = item.get("Subnets") or []
-        zones = {dig(s, "SubnetAvailabilityZone", "Name") for s in subnets} - {None}
+        zones, paths = _group_zones(page, subnets, known)
         name = item.get("CacheSubnetGroupName")
         row = leading(page, "subnet_group", name, item.get("ARN"))
+        row["raw_path"] = ";".join(sorted({page.path, *paths}))
         row.update(
             description=item.get("CacheSubnetGroupDescription"),
             vpc_id=item.get("VpcId"),
             subnet_ids=json_ids(s.get("SubnetIdentifier") for s in subnets),
             availability_zones=json_ids(zones),
-            az_count=len(zones),
+            az_count=None if None in zones else len(set(zones)),
             is_default=name == "default",
         )
         rows.append(row)

@@ -171,3 +171,33 @@ def test_security_group_rules_one_row_per_source(store: RawStore, write: WritePa
     assert egress["ip_protocol"] == "-1"
     peer = frame[frame["source_group_id"] == "sg-app"].iloc[0]
     assert peer["cidr"] is pd.NA
+
+
+def test_subnet_group_zones_fall_back_to_ec2(store: RawStore, write: WritePage) -> None:
+    """Without AZ names in the group, AZs come from DescribeSubnets; unknown ones give <NA>."""
+    groups = [
+        {
+            "CacheSubnetGroupName": "known",
+            "Subnets": [
+                {"SubnetIdentifier": "subnet-public", "SubnetAvailabilityZone": {}},
+                {"SubnetIdentifier": "subnet-private", "SubnetAvailabilityZone": {}},
+            ],
+        },
+        {
+            "CacheSubnetGroupName": "unknown",
+            "Subnets": [
+                {"SubnetIdentifier": "subnet-public", "SubnetAvailabilityZone": {}},
+                {"SubnetIdentifier": "subnet-missing", "SubnetAvailabilityZone": {}},
+            ],
+        },
+    ]
+    group_page = write("elasticache", "DescribeCacheSubnetGroups", {"CacheSubnetGroups": groups})
+    subnet_page = write("ec2", "DescribeSubnets", {"Subnets": SUBNETS})
+    frame = build_subnet_groups(store)
+    known = row_of(frame, "known")
+    assert json.loads(known["availability_zones"]) == ["us-east-1a", "us-east-1b"]
+    assert known["az_count"] == 2
+    assert known["raw_path"] == ";".join(sorted([group_page, subnet_page]))
+    unknown = row_of(frame, "unknown")
+    assert json.loads(unknown["availability_zones"]) == ["us-east-1a"]
+    assert unknown["az_count"] is pd.NA
