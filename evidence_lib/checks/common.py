@@ -1,0 +1,348 @@
+"""Helpers shared by the checks: frame access, gaps, decisions and findings rows.
+
+Everything here is vectorised: a check decides the status of all rows of a frame at once from
+boolean masks (first matching rule wins), and gaps are matched on (account, region).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeAlias
+
+import pandas as pd
+
+from evidence_lib.frames.schema import SCHEMAS
+from evidence_lib.params import Params
+
+Frames: TypeAlias = Mapping[str, pd.DataFrame]
+Reason: TypeAlias = str | pd.Series
+Rule: TypeAlias = tuple[pd.Series, str, Reason]
+Decider: TypeAlias = Callable[[pd.DataFrame], tuple[pd.Series, pd.Series]]
+
+CHECK_COLUMNS = [
+    "check_id",
+    "account_id",
+    "region",
+    "resource_type",
+    "resource_id",
+    "status",
+    "reason",
+    "evidence",
+    "threshold",
+]
+__all__ = ["Params"]  # re-exported for the check modules
+
+STATUSES = ("PASS", "FAIL", "GAP", "MANUAL", "NOT_APPLICABLE")
+
+# A pseudo-frame the registry adds: one row with the collection time and the audit period.
+RUN_CONTEXT = "run_context"
+RUN_CONTEXT_COLUMNS = ("as_of_time", "period_start_time", "period_end_time")
+
+NODE_OPERATIONS = ("DescribeReplicationGroups", "DescribeCacheClusters")
+SERVERLESS_OPERATIONS = ("DescribeServerlessCaches",)
+
+
+def get_frame(frames: Frames, name: str) -> pd.DataFrame:
+    """Return frame ``name``, or its empty declared frame when it is absent."""
+    if name in frames:
+        return frames[name]
+    return SCHEMAS[name].empty()
+
+
+def run_time(frames: Frames, column: str = "as_of_time") -> pd.Timestamp | None:
+    """Return a time of the run context (collection time by default), or None if unknown."""
+    context = frames.get(RUN_CONTEXT)
+    if context is None or context.empty or column not in context:
+        return None
+    value = context[column].iloc[0]
+    return None if pd.isna(value) else pd.Timestamp(value)
+
+
+def is_true(series: pd.Series) -> pd.Series:
+    """Return True where a nullable boolean is True (``<NA>`` is not True)."""
+    return series.astype("boolean").fillna(False).astype(bool)
+
+
+def is_false(series: pd.Series) -> pd.Series:
+    """Return True where a nullable boolean is False (``<NA>`` is not False)."""
+    return (~series.astype("boolean")).fillna(False).astype(bool)
+
+
+def is_blank(series: pd.Series) -> pd.Series:
+    """Return True where text is ``<NA>`` or empty."""
+    return series.isna() | series.astype("string").str.strip().eq("").fillna(True)
+
+
+def text(series: pd.Series, missing: str = "?") -> pd.Series:
+    """Return ``series`` as text with ``missing`` in place of ``<NA>``."""
+    return series.astype("string").fillna(missing)
+
+
+def decide(
+    index: pd.Index, rules: Sequence[Rule], default: tuple[str, Reason]
+) -> tuple[pd.Series, pd.Series]:
+    """Return (status, reason) per row: the first rule whose mask holds, else ``default``."""
+    status = pd.Series(default[0], index=index, dtype="string")
+    reason = _reason_series(default[1], index)
+    for mask, rule_status, rule_reason in reversed(rules):
+        hit = mask.reindex(index).astype("boolean").fillna(False).astype(bool)
+        status = status.mask(hit, rule_status)
+        reason = reason.mask(hit, _reason_series(rule_reason, index))
+    return status, reason
+
+
+def _reason_series(reason: Reason, index: pd.Index) -> pd.Series:
+    if isinstance(reason, pd.Series):
+        return reason.reindex(index).astype("string")
+    return pd.Series(reason, index=index, dtype="string")
+
+
+def findings(
+    base: pd.DataFrame,
+    check_id: str,
+    status: pd.Series | str,
+    reason: Reason,
+    threshold: str = "",
+) -> pd.DataFrame:
+    """Build findings rows for the resources of ``base`` (a frame with leading columns)."""
+    out = pd.DataFrame(
+        {
+            "check_id": check_id,
+            "account_id": base["account_id"],
+            "region": base["region"],
+            "resource_type": base["resource_type"],
+            "resource_id": base["resource_id"],
+            "status": status,
+            "reason": _reason_series(reason, base.index),
+            "evidence": base["raw_path"].astype("string").fillna(""),
+            "threshold": threshold,
+        },
+        index=base.index,
+    )
+    return out.astype("string").reset_index(drop=True)
+
+
+def empty_findings() -> pd.DataFrame:
+    """Return a findings frame with no rows."""
+    return pd.DataFrame({c: pd.Series(dtype="string") for c in CHECK_COLUMNS})
+
+
+def combine(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate findings parts, skipping empty ones."""
+    kept = [part for part in parts if not part.empty]
+    if not kept:
+        return empty_findings()
+    return pd.concat(kept, ignore_index=True).loc[:, CHECK_COLUMNS].astype("string")
+
+
+def gap_places(frames: Frames, operations: Iterable[str]) -> pd.DataFrame:
+    """Return one row per (account, region) where one of ``operations`` failed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``account_id``, ``region``, ``operations`` (the failed operations with their
+        error codes, as text) and ``raw_path``.
+    """
+    gaps = get_frame(frames, "collection_gaps")
+    gaps = gaps.loc[gaps["operation"].isin(list(operations))]
+    if gaps.empty:
+        return pd.DataFrame(columns=["account_id", "region", "operations", "raw_path"])
+    labelled = gaps.assign(
+        label=text(gaps["operation"]) + " (" + text(gaps["error_code"], "error") + ")"
+    )
+    grouped = labelled.groupby(["account_id", "region"], as_index=False, sort=True)
+    return grouped.agg(
+        operations=("label", lambda s: ", ".join(dict.fromkeys(s))),
+        raw_path=("raw_path", lambda s: ";".join(dict.fromkeys(s.dropna()))),
+    )
+
+
+def gap_findings(
+    frames: Frames, check_id: str, operations: Iterable[str], what: str, threshold: str = ""
+) -> pd.DataFrame:
+    """One GAP row per account and region where the evidence ``what`` could not be collected."""
+    places = gap_places(frames, operations)
+    if places.empty:
+        return empty_findings()
+    base = places.assign(resource_type="account", resource_id=places["account_id"])
+    reason = "evidence not collected: " + what + " (" + places["operations"] + " failed)"
+    return findings(base, check_id, "GAP", reason, threshold)
+
+
+def in_gap(frame: pd.DataFrame, frames: Frames, operations: Iterable[str]) -> pd.Series:
+    """Return True for rows of ``frame`` in an account and region where ``operations`` failed."""
+    places = gap_places(frames, operations)
+    if places.empty or frame.empty:
+        return pd.Series(False, index=frame.index)
+    keys = pd.MultiIndex.from_frame(places[["account_id", "region"]].astype("string"))
+    rows = pd.MultiIndex.from_frame(frame[["account_id", "region"]].astype("string"))
+    return pd.Series(rows.isin(keys), index=frame.index)
+
+
+def fail_to_gap(
+    result: pd.DataFrame, frames: Frames, operations: Iterable[str], what: str
+) -> pd.DataFrame:
+    """Turn FAIL rows into GAP where ``operations`` failed (the FAIL may rest on missing data)."""
+    hit = in_gap(result, frames, operations) & result["status"].eq("FAIL")
+    out = result.copy()
+    out.loc[hit, "status"] = "GAP"
+    out.loc[hit, "reason"] = "evidence incomplete, " + what + " not collected; " + out["reason"]
+    return out
+
+
+def node_caches(frames: Frames) -> pd.DataFrame:
+    """Replication groups plus standalone cache clusters in one frame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of both frames (<NA> where a frame lacks one), plus ``engine_name``
+        (lower-case engine; replication groups that do not report one are Redis OSS, the only
+        engine they had before Valkey).
+    """
+    groups = get_frame(frames, "replication_groups")
+    clusters = get_frame(frames, "cache_clusters")
+    standalone = clusters.loc[clusters["replication_group_id"].isna()]
+    kept = [part for part in (groups, standalone) if not part.empty]
+    if kept:
+        caches = pd.concat(kept, ignore_index=True)
+    else:
+        extra = [c for c in standalone.columns if c not in groups.columns]
+        caches = pd.concat([groups, standalone.loc[:, extra]], axis=1)
+    engine = caches["engine"].astype("string").str.lower()
+    is_group = caches["resource_type"].eq("replication_group")
+    caches["engine_name"] = engine.mask(engine.isna() & is_group, "redis")
+    return caches
+
+
+def is_memcached(caches: pd.DataFrame, column: str = "engine_name") -> pd.Series:
+    """Return True where the engine is Memcached."""
+    return caches[column].astype("string").str.lower().eq("memcached").fillna(False)
+
+
+def evaluate_caches(
+    frames: Frames,
+    check_id: str,
+    decider: Decider,
+    *,
+    threshold: str = "",
+    memcached: tuple[str, str] | None = None,
+    serverless: Decider | tuple[str, str] | None = None,
+) -> pd.DataFrame:
+    """Judge every node-based cache (and serverless cache when asked) with ``decider``.
+
+    Memcached caches get ``memcached`` (status, reason) instead when given. Account rows with
+    GAP are added where listing the caches failed.
+    """
+    caches = node_caches(frames)
+    parts = [gap_findings(frames, check_id, NODE_OPERATIONS, "caches", threshold)]
+    skip = is_memcached(caches) if memcached else pd.Series(False, index=caches.index)
+    if memcached and skip.any():
+        parts.append(findings(caches.loc[skip], check_id, memcached[0], memcached[1], threshold))
+    judged = caches.loc[~skip]
+    if not judged.empty:
+        status, reason = decider(judged)
+        parts.append(findings(judged, check_id, status, reason, threshold))
+    if serverless is not None:
+        parts.append(_evaluate_serverless(frames, check_id, serverless, threshold))
+    return combine(parts)
+
+
+def _evaluate_serverless(
+    frames: Frames, check_id: str, serverless: Decider | tuple[str, str], threshold: str
+) -> pd.DataFrame:
+    caches = get_frame(frames, "serverless_caches")
+    parts = [gap_findings(frames, check_id, SERVERLESS_OPERATIONS, "serverless caches")]
+    if not caches.empty:
+        if isinstance(serverless, tuple):
+            status: pd.Series | str = serverless[0]
+            reason: Reason = serverless[1]
+        else:
+            status, reason = serverless(caches)
+        parts.append(findings(caches, check_id, status, reason, threshold))
+    return combine(parts)
+
+
+def parse_json_lists(series: pd.Series) -> pd.Series:
+    """Parse JSON list text per row (each distinct value once); ``<NA>`` stays ``None``."""
+    distinct = series.dropna().unique()
+    parsed = {value: _as_list(value) for value in distinct}
+    return series.map(parsed, na_action="ignore").astype(object)
+
+
+def _as_list(value: str) -> list[Any]:
+    loaded = json.loads(value)
+    return loaded if isinstance(loaded, list) else [loaded]
+
+
+def explode_json(frame: pd.DataFrame, column: str, into: str) -> pd.DataFrame:
+    """Return one row per element of the JSON list in ``column``, the element in ``into``.
+
+    Rows whose list is empty or ``<NA>`` are dropped.
+    """
+    lists = parse_json_lists(frame[column])
+    exploded = frame.assign(**{into: lists}).explode(into)
+    exploded = exploded.loc[exploded[into].notna()]
+    return exploded.assign(**{into: exploded[into].astype("string")})
+
+
+def parse_versions(series: pd.Series) -> pd.DataFrame:
+    """Split engine versions like ``7.1.0`` or ``6.x`` into Int64 ``major``, ``minor``, ``patch``.
+
+    A missing part (``6.x``, ``7``) is ``<NA>``; ``sort_key`` orders versions with missing parts
+    treated as 0.
+    """
+    parts = series.astype("string").str.extract(r"^\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?")
+    parts.columns = ["major", "minor", "patch"]
+    parts = parts.astype("Int64")
+    filled = parts.fillna(0)
+    parts["sort_key"] = filled["major"] * 1_000_000 + filled["minor"] * 1_000 + filled["patch"]
+    return parts
+
+
+def join_unique(values: Iterable[Any], limit: int = 5) -> str:
+    """Join distinct values as text, naming how many more there are beyond ``limit``."""
+    distinct = [str(v) for v in dict.fromkeys(values) if not pd.isna(v)]
+    shown = ", ".join(distinct[:limit])
+    more = len(distinct) - limit
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def lookup(
+    frame: pd.DataFrame,
+    table: pd.DataFrame,
+    on: Mapping[str, str],
+    columns: Sequence[str],
+) -> pd.DataFrame:
+    """Left-join ``columns`` of ``table`` onto ``frame``'s rows, keeping ``frame``'s index.
+
+    ``on`` maps columns of ``frame`` to columns of ``table``; the first match of each key in
+    ``table`` is used. The column name ``matched`` gives True where a row of ``table`` matched.
+    """
+    values = [c for c in columns if c != "matched"]
+    right = table.loc[:, [*on.values(), *values]].drop_duplicates(list(on.values()))
+    right = right.rename(columns={v: k for k, v in on.items()}).assign(matched=True)
+    left = frame.loc[:, list(on)]
+    for key in on:
+        if str(left[key].dtype) != str(right[key].dtype):
+            right = right.astype({key: left[key].dtype})
+    merged = left.merge(right, how="left", on=list(on), sort=False)
+    merged.index = frame.index
+    merged["matched"] = merged["matched"].astype("boolean").fillna(False).astype(bool)
+    return merged.loc[:, list(columns)]
+
+
+def places_with(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
+    """Return True for rows of ``rows`` whose (account, region) appears in ``frame``."""
+    if frame.empty or rows.empty:
+        return pd.Series(False, index=rows.index)
+    keys = pd.MultiIndex.from_frame(frame[["account_id", "region"]].astype("string"))
+    own = pd.MultiIndex.from_frame(rows[["account_id", "region"]].astype("string"))
+    return pd.Series(own.isin(keys), index=rows.index)
+
+
+def date_text(series: pd.Series) -> pd.Series:
+    """Format timestamps as ``YYYY-MM-DD`` text (``?`` when missing)."""
+    return series.dt.strftime("%Y-%m-%d").astype("string").fillna("?")
