@@ -8,8 +8,8 @@ last, and its presence marks a complete run. ``verify_run`` re-hashes the folder
 run.json keys: ``run_id``, ``tool``, ``tool_version``, ``package_versions``,
 ``catalog_version``, ``parameters`` (``Params.to_json()``), ``scope`` (``accounts``,
 ``regions``, ``period``), ``period`` (``start``, ``end``), ``caller_identities`` (account ID
-to ``Account``/``Arn``/``UserId``), ``started_at``, ``finished_at`` (ISO-8601 UTC), ``status``
-(``running``, ``complete``, ``failed``).
+to ``Account``/``Arn``/``UserId``), ``started_at``, ``finished_at`` (ISO-8601 UTC) and
+``status`` (``running`` at the start; the pipeline sets its own values, e.g. ``collected``).
 """
 
 from __future__ import annotations
