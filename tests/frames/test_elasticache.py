@@ -283,3 +283,14 @@ def test_serverless_caches(store: RawStore, write: WritePage) -> None:
     assert row["kms_key_id"] is pd.NA
     assert json.loads(row["subnet_ids"]) == ["subnet-a", "subnet-b"]
     assert row["snapshot_retention_limit_days"] == 7
+
+
+def test_group_without_zone_evidence(store: RawStore, write: WritePage) -> None:
+    """A group with no member clusters and no node AZs has <NA> AZs and member settings."""
+    group = {"ReplicationGroupId": "rg-lonely", "NodeGroups": [{"NodeGroupId": "0001"}]}
+    write("elasticache", "DescribeReplicationGroups", {"ReplicationGroups": [group]})
+    row = row_of(build_replication_groups(store), "rg-lonely")
+    assert row["availability_zones"] is pd.NA
+    assert row["engine_version"] is pd.NA
+    assert row["security_group_ids"] is pd.NA
+    assert row["num_node_groups"] == 1
