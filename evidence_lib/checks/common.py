@@ -346,3 +346,17 @@ def places_with(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
 def date_text(series: pd.Series) -> pd.Series:
     """Format timestamps as ``YYYY-MM-DD`` text (``?`` when missing)."""
     return series.dt.strftime("%Y-%m-%d").astype("string").fillna("?")
+
+
+def scope_accounts(params: Params) -> pd.DataFrame:
+    """Return one account row (region ``global``) per account in the parameters' scope."""
+    accounts = pd.Series([a.id for a in params.aws.accounts], dtype="string")
+    return pd.DataFrame(
+        {
+            "account_id": accounts,
+            "region": "global",
+            "resource_type": "account",
+            "resource_id": accounts,
+            "raw_path": "",
+        }
+    )
