@@ -8,6 +8,7 @@ serves the endpoint. Every timestamp is relative to ``now``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,8 +79,9 @@ class SeededFleet:
     alarm_topics: dict[str, str]
 
 
+@functools.lru_cache(maxsize=32)
 def client(service: str, endpoint_url: str, region: str) -> Any:
-    """Return a stock boto3 client for the demo endpoint (demo credentials)."""
+    """Return a stock boto3 client for the demo endpoint (demo credentials), cached."""
     return boto3.client(
         service,
         endpoint_url=endpoint_url,

@@ -7,6 +7,7 @@ partly in-process (what moto cannot create), so the seeding must run in the serv
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from types import TracebackType
 
@@ -78,6 +79,9 @@ def serve_forever(port: int = 0) -> None:
     """
     from evidence_lib.demo import seed_demo
 
+    # NOTE: this process only serves the demo; clients made while seeding need credentials.
+    for name, value in (("AWS_ACCESS_KEY_ID", "demo"), ("AWS_SECRET_ACCESS_KEY", "demo")):
+        os.environ.setdefault(name, value)
     endpoint = DemoEndpoint(port)
     try:
         fleet = seed_demo(endpoint.url)
