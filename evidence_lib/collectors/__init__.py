@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import inspect
 import logging
 import os
 import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,8 @@ __all__ = ["RunContext", "collect", "collect_run"]
 class RunContext:
     """What the CloudTrail events hook gets: the run, its store, parameters and accounts.
 
-    ``accounts[i].trails`` holds every trail DescribeTrails reported in the account.
+    ``accounts[i].trails`` holds every trail DescribeTrails reported in the account, and
+    ``sessions`` the ``evidence_lib.session.AccountSession`` of each account.
     """
 
     run_dir: Path
@@ -48,18 +50,23 @@ class RunContext:
     params: Any
     accounts: list[AccountScope]
     progress: bool
+    sessions: list[Any] = field(default_factory=list)
 
     def for_account(self, account_id: str, region: str) -> CollectContext:
         """Return the collection context of one account and region."""
         scope = next(a for a in self.accounts if a.account_id == account_id)
         return CollectContext(self.store, account_id, region, scope.client_factory, self.params)
 
+    def client_factory(self, account_id: str, service: str, region: str) -> Any:
+        """Return the client of one account for ``service`` in ``region``."""
+        return self.for_account(account_id, region).client_factory(service, region)
 
-def _account_scopes(params: Any) -> list[AccountScope]:
+
+def _open_accounts(ctx: RunContext) -> None:
     from evidence_lib.session import account_sessions
 
-    sessions = account_sessions(params.aws, params.run.name)
-    return [AccountScope(s.account_id, s.client) for s in sessions]
+    ctx.sessions.extend(account_sessions(ctx.params.aws, ctx.params.run.name))
+    ctx.accounts.extend(AccountScope(s.account_id, s.client) for s in ctx.sessions)
 
 
 def _ticker(bar: tqdm[Any]) -> Callable[[], None]:
@@ -86,7 +93,12 @@ def _collect_events(ctx: RunContext) -> None:
         logger.info("CloudTrail events: no collect_events in evidence_lib.cloudtrail; skipped")
         return
     started = time.monotonic()
-    collect_events(ctx)
+    # NOTE: the hook takes the context; a signature of named arguments gets them from it.
+    names = list(inspect.signature(collect_events).parameters)
+    if len(names) == 1:
+        collect_events(ctx)
+    else:
+        collect_events(**{name: getattr(ctx, name) for name in names})
     logger.info("collected CloudTrail events in %.1f s", time.monotonic() - started)
 
 
@@ -124,7 +136,7 @@ def _counts(ctx: RunContext) -> dict[str, Any]:
     return {
         "pages": sum(outcomes.values()),
         "gaps": outcomes["error"],
-        "caller_identity": identities,
+        "caller_identities": identities,
     }
 
 
@@ -162,7 +174,7 @@ def collect_run(
     store = CountingStore(run_dir)
     ctx = RunContext(run_dir, store, params, [], progress)
     try:
-        ctx.accounts.extend(_account_scopes(params))
+        _open_accounts(ctx)
         _collect_apis(ctx)
         _collect_events(ctx)
         frames = _build_frames(run_dir)
