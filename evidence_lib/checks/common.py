@@ -205,16 +205,27 @@ def node_caches(frames: Frames) -> pd.DataFrame:
     groups = get_frame(frames, "replication_groups")
     clusters = get_frame(frames, "cache_clusters")
     standalone = clusters.loc[clusters["replication_group_id"].isna()]
-    kept = [part for part in (groups, standalone) if not part.empty]
+    extra = [c for c in standalone.columns if c not in groups.columns]
+    dtypes = {**groups.dtypes.to_dict(), **standalone.dtypes.to_dict()}
+    kept = [_widen(part, dtypes) for part in (groups, standalone) if not part.empty]
     if kept:
         caches = pd.concat(kept, ignore_index=True)
     else:
-        extra = [c for c in standalone.columns if c not in groups.columns]
         caches = pd.concat([groups, standalone.loc[:, extra]], axis=1)
     engine = caches["engine"].astype("string").str.lower()
     is_group = caches["resource_type"].eq("replication_group")
     caches["engine_name"] = engine.mask(engine.isna() & is_group, "redis")
     return caches
+
+
+def _widen(part: pd.DataFrame, dtypes: Mapping[str, Any]) -> pd.DataFrame:
+    """Add the columns ``part`` lacks, all <NA>, with their declared dtypes."""
+    missing = {
+        column: pd.Series(pd.NA, index=part.index, dtype=dtype)
+        for column, dtype in dtypes.items()
+        if column not in part.columns
+    }
+    return part.assign(**missing).loc[:, list(dtypes)]
 
 
 def is_memcached(caches: pd.DataFrame, column: str = "engine_name") -> pd.Series:
