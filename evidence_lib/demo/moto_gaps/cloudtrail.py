@@ -282,15 +282,17 @@ def _parse_query(params: dict[str, Any], now: dt.datetime) -> LookupQuery:
     if not 1 <= max_results <= MAX_RESULTS:
         raise _error("InvalidMaxResultsException", "MaxResults must be between 1 and 50")
     oldest = _epoch(now - LOOKUP_WINDOW)
-    start = _parse_time(params["StartTime"], "StartTime") if "StartTime" in params else oldest
+    start = _parse_time(params["StartTime"], "StartTime") if "StartTime" in params else None
     end = _parse_time(params["EndTime"], "EndTime") if "EndTime" in params else _epoch(now)
-    if start > end:
+    if start is not None and start > end:
         raise _error("InvalidTimeRangeException", "StartTime must not be after EndTime")
     fixed = {k: params.get(k) for k in ("LookupAttributes", "StartTime", "EndTime")}
     fingerprint = hashlib.sha256(json.dumps(fixed, sort_keys=True).encode()).hexdigest()[:16]
     token = params.get("NextToken")
     after = _parse_token(token, fingerprint) if token else None
-    return LookupQuery(attribute, max(start, oldest), end, max_results, after, fingerprint)
+    return LookupQuery(
+        attribute, max(start or oldest, oldest), end, max_results, after, fingerprint
+    )
 
 
 def _matches(event: IndexedEvent, attribute: tuple[str, str] | None) -> bool:
