@@ -1,0 +1,302 @@
+"""Benchmark: reading CloudTrail archive files into the cloudtrail_events frame.
+
+Generates N real-shaped CloudTrail records into gzip log files (about 2,000 records per file)
+under a temporary folder, then measures in this same run, each contender in its own
+subprocess (so that peak RSS figures are honest):
+
+(a) ``evidence_lib.read_cloudtrail`` on the folder, producing the full frame;
+(b) ``pandas.json_normalize`` over the same files (load each, normalise its Records);
+(c) DuckDB ``read_json`` selecting and renaming the nested fields into the same columns;
+(d) the bare cost of gzip-decompressing and orjson-parsing every file (the practical limit).
+
+Usage: ``python bench/cloudtrail.py [--records N] [--normalize-records M] [--per-file K]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+ACCOUNT = "123456789012"
+REGIONS = ("us-east-1", "us-west-2")
+ACTIONS = (
+    ("DescribeReplicationGroups", True),
+    ("DescribeCacheClusters", True),
+    ("DescribeSnapshots", True),
+    ("ModifyReplicationGroup", False),
+    ("CreateSnapshot", False),
+    ("DeleteCacheCluster", False),
+)
+
+
+def _identity(rng: random.Random, index: int) -> dict[str, object]:
+    kind = index % 4
+    if kind == 0:
+        return {
+            "type": "IAMUser",
+            "principalId": f"AIDA{index % 97:016d}",
+            "arn": f"arn:aws:iam::{ACCOUNT}:user/ops-{index % 13}",
+            "accountId": ACCOUNT,
+            "accessKeyId": f"AKIA{index % 89:016d}",
+            "userName": f"ops-{index % 13}",
+        }
+    if kind == 3:
+        return {"type": "AWSService", "invokedBy": "elasticache.amazonaws.com"}
+    role = f"deploy-{index % 7}"
+    return {
+        "type": "AssumedRole",
+        "principalId": f"AROA{index % 53:016d}:session-{index % 31}",
+        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/session-{index % 31}",
+        "accountId": ACCOUNT,
+        "accessKeyId": f"ASIA{rng.randrange(10**15):016d}",
+        "sessionContext": {
+            "sessionIssuer": {
+                "type": "Role",
+                "principalId": f"AROA{index % 53:016d}",
+                "arn": f"arn:aws:iam::{ACCOUNT}:role/{role}",
+                "accountId": ACCOUNT,
+                "userName": role,
+            },
+            "attributes": {"creationDate": "2026-07-01T00:00:00Z", "mfaAuthenticated": "false"},
+        },
+    }
+
+
+def make_record(rng: random.Random, index: int, when: dt.datetime) -> dict[str, object]:
+    name, read_only = ACTIONS[index % len(ACTIONS)]
+    group = f"patients-cache-{index % 11}"
+    record: dict[str, object] = {
+        "eventVersion": "1.09",
+        "userIdentity": _identity(rng, index),
+        "eventTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventSource": "elasticache.amazonaws.com",
+        "eventName": name,
+        "awsRegion": REGIONS[index % 2],
+        "sourceIPAddress": f"10.{index % 250}.{index % 199}.{index % 97}",
+        "userAgent": "aws-cli/2.17.0 md/Botocore#1.35.0 ua/2.0 os/linux#6.1 md/arch#x86_64",
+        "requestParameters": {"replicationGroupId": group, "maxRecords": 100},
+        "responseElements": None if read_only else {"replicationGroupId": group},
+        "requestID": f"{rng.getrandbits(128):032x}",
+        "eventID": f"{rng.getrandbits(128):032x}",
+        "readOnly": read_only,
+        "eventType": "AwsApiCall",
+        "managementEvent": True,
+        "recipientAccountId": ACCOUNT,
+        "eventCategory": "Management",
+        "tlsDetails": {
+            "tlsVersion": "TLSv1.3",
+            "cipherSuite": "TLS_AES_128_GCM_SHA256",
+            "clientProvidedHostHeader": "elasticache.us-east-1.amazonaws.com",
+        },
+    }
+    if index % 50 == 7:
+        record["errorCode"] = "AccessDenied"
+        record["errorMessage"] = "User is not authorized to perform this operation"
+    return record
+
+
+def generate(folder: Path, records: int, per_file: int) -> list[Path]:
+    """Write ``records`` records into gzip log files of ``per_file`` records each."""
+    rng = random.Random(7)
+    start = dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
+    files: list[Path] = []
+    for number, first in enumerate(range(0, records, per_file)):
+        count = min(per_file, records - first)
+        when = start + dt.timedelta(minutes=5 * number)
+        batch = [
+            make_record(rng, first + i, when + dt.timedelta(seconds=i % 300)) for i in range(count)
+        ]
+        day = when.strftime("%Y/%m/%d")
+        stamp = when.strftime("%Y%m%dT%H%MZ")
+        path = folder / "AWSLogs" / ACCOUNT / "CloudTrail" / "us-east-1" / day
+        path.mkdir(parents=True, exist_ok=True)
+        path = path / f"{ACCOUNT}_CloudTrail_us-east-1_{stamp}_{number:06d}.json.gz"
+        path.write_bytes(gzip.compress(orjson.dumps({"Records": batch}), compresslevel=6))
+        files.append(path)
+    return files
+
+
+def _files(folder: Path, limit: int | None) -> list[Path]:
+    files = sorted(folder.rglob("*.json.gz"))
+    return files[:limit] if limit else files
+
+
+def run_ours(folder: Path, limit: int | None) -> int:
+    from evidence_lib.cloudtrail import read_cloudtrail
+
+    frame = read_cloudtrail(_files(folder, limit) if limit else folder)
+    return len(frame)
+
+
+def run_normalize(folder: Path, limit: int | None) -> int:
+    import pandas as pd
+
+    frames = []
+    for path in _files(folder, limit):
+        document = orjson.loads(gzip.decompress(path.read_bytes()))
+        frames.append(pd.json_normalize(document["Records"]))
+    frame = pd.concat(frames, ignore_index=True)
+    frame["eventTime"] = pd.to_datetime(frame["eventTime"], format="ISO8601", utc=True)
+    renamed = frame.rename(columns=_NORMALIZED_NAMES).loc[:, list(_NORMALIZED_NAMES.values())]
+    return len(renamed)
+
+
+_NORMALIZED_NAMES = {
+    "eventID": "event_id",
+    "eventTime": "event_time",
+    "eventSource": "event_source",
+    "eventName": "event_name",
+    "awsRegion": "aws_region",
+    "recipientAccountId": "recipient_account_id",
+    "userIdentity.type": "user_identity_type",
+    "userIdentity.arn": "principal_arn",
+    "userIdentity.principalId": "principal_id",
+    "userIdentity.userName": "user_name",
+    "userIdentity.sessionContext.sessionIssuer.arn": "session_issuer_arn",
+    "sourceIPAddress": "source_ip",
+    "userAgent": "user_agent",
+    "errorCode": "error_code",
+    "errorMessage": "error_message",
+    "readOnly": "read_only",
+    "eventType": "event_type",
+    "managementEvent": "management_event",
+}
+
+_DUCKDB_SQL = """
+SELECT r.eventID AS event_id, CAST(r.eventTime AS TIMESTAMPTZ) AS event_time,
+       r.eventSource AS event_source, r.eventName AS event_name, r.awsRegion AS aws_region,
+       r.recipientAccountId AS recipient_account_id, r.userIdentity.type AS user_identity_type,
+       r.userIdentity.arn AS principal_arn, r.userIdentity.principalId AS principal_id,
+       coalesce(r.userIdentity.userName, r.userIdentity.invokedBy) AS user_name,
+       r.userIdentity.sessionContext.sessionIssuer.arn AS session_issuer_arn,
+       r.sourceIPAddress AS source_ip, r.userAgent AS user_agent, r.errorCode AS error_code,
+       r.errorMessage AS error_message, r.readOnly AS read_only, r.eventType AS event_type,
+       r.managementEvent AS management_event,
+       to_json(r.requestParameters) AS request_parameters,
+       to_json(r.responseElements) AS response_elements, filename AS source_object
+FROM (SELECT unnest(Records) AS r, filename
+      FROM read_json(?, format = 'auto', filename = true, maximum_object_size = 268435456))
+ORDER BY event_time, event_id
+"""
+
+
+def run_duckdb(folder: Path, limit: int | None) -> int:
+    import duckdb
+
+    files = [str(p) for p in _files(folder, limit)]
+    connection = duckdb.connect()
+    frame = connection.execute(_DUCKDB_SQL, [files]).df()
+    return len(frame)
+
+
+def run_bare(folder: Path, limit: int | None) -> int:
+    count = 0
+    for path in _files(folder, limit):
+        count += len(orjson.loads(gzip.decompress(path.read_bytes()))["Records"])
+    return count
+
+
+CONTENDERS = {
+    "ours": ("(a) evidence_lib.read_cloudtrail", run_ours),
+    "json_normalize": ("(b) pandas.json_normalize", run_normalize),
+    "duckdb": ("(c) duckdb read_json", run_duckdb),
+    "bare": ("(d) gzip + orjson only", run_bare),
+}
+
+
+def _child(name: str, folder: Path, limit: int | None) -> None:
+    """Run one contender in this process and print its figures as one JSON line."""
+    import resource
+
+    started = time.perf_counter()
+    records = CONTENDERS[name][1](folder, limit)
+    seconds = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"records": records, "seconds": seconds, "peak_rss_mb": peak_kib / 1024}))
+
+
+def _measure(name: str, folder: Path, limit: int | None) -> dict[str, float]:
+    command = [sys.executable, __file__, "--child", name, "--folder", str(folder)]
+    if limit:
+        command += ["--limit", str(limit)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{name} failed:\n{done.stderr}")
+    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    figures["rate"] = figures["records"] / figures["seconds"]
+    return figures
+
+
+def _report(results: dict[str, dict[str, float]], records: int, note: str) -> None:
+    ours = results["ours"]["rate"]
+    print(f"\n{records:,} records; rates in records/second; ratio = ours / contender\n")
+    print(f"{'contender':38} {'records':>10} {'seconds':>8} {'rate':>11} {'ratio':>7} {'RSS MB':>7}")
+    for name, figures in results.items():
+        label = CONTENDERS[name][0]
+        print(
+            f"{label:38} {figures['records']:>10,.0f} {figures['seconds']:>8.2f} "
+            f"{figures['rate']:>11,.0f} {ours / figures['rate']:>7.2f} "
+            f"{figures['peak_rss_mb']:>7.0f}"
+        )
+    print(note)
+    targets = [
+        ("ours >= 10x json_normalize", ours >= 10 * results["json_normalize"]["rate"]),
+        ("ours faster than DuckDB", ours > results["duckdb"]["rate"]),
+        ("ours >= 0.5x bare", ours >= 0.5 * results["bare"]["rate"]),
+        ("ours peak RSS < 1.5 GB", results["ours"]["peak_rss_mb"] < 1536),
+    ]
+    for text, met in targets:
+        print(f"target {text:32} {'met' if met else 'NOT met'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--per-file", type=int, default=2_000)
+    parser.add_argument(
+        "--normalize-records",
+        type=int,
+        default=100_000,
+        help="json_normalize reads only this many records (it is slow); its rate is scaled",
+    )
+    parser.add_argument("--child", choices=sorted(CONTENDERS), help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--limit", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child, args.folder, args.limit)
+        return
+
+    with tempfile.TemporaryDirectory(prefix="bench-cloudtrail-") as tmp:
+        started = time.perf_counter()
+        files = generate(Path(tmp), args.records, args.per_file)
+        size = sum(p.stat().st_size for p in files) / 2**20
+        print(
+            f"generated {args.records:,} records in {len(files):,} files ({size:,.0f} MiB gzip) "
+            f"in {time.perf_counter() - started:.1f} s (excluded from the figures)"
+        )
+        subset = -(-min(args.normalize_records, args.records) // args.per_file)
+        results = {name: _measure(name, Path(tmp), None) for name in ("bare", "ours", "duckdb")}
+        results["json_normalize"] = _measure("json_normalize", Path(tmp), subset)
+        note = (
+            f"json_normalize read the first {subset:,} files only "
+            f"({results['json_normalize']['records']:,.0f} records); its rate is per record, "
+            f"so the ratio compares rates. DuckDB used {os.cpu_count()} thread(s) (its default); "
+            "the others run on one thread. RSS is each subprocess's peak (ru_maxrss)."
+        )
+        _report(results, args.records, note)
+
+
+if __name__ == "__main__":
+    main()
