@@ -86,7 +86,8 @@ def serve_forever(port: int = 0) -> None:
     try:
         fleet = seed_demo(endpoint.url)
         print(f"Demo AWS endpoint: {endpoint.url}")
-        print(f"Seeded {len(fleet.groups)} replication group roles for account {fleet.account_id}.")
+        groups = len(set(fleet.groups.values()))
+        print(f"Seeded {groups} replication groups of account {fleet.account_id} (fictional).")
         print("Paste into a shell (or %env lines in a notebook):")
         for line in shell_lines(endpoint.url):
             print(f"  {line}")

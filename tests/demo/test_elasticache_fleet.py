@@ -55,6 +55,7 @@ def test_replication_group_reports_encryption_and_backup_settings(demo_endpoint)
     assert (group["SnapshotRetentionLimit"], group["SnapshotWindow"]) == (35, "03:00-04:00")
     assert group["LogDeliveryConfigurations"][0]["LogType"] == "slow-log"
     assert group["NodeGroups"][0]["PrimaryEndpoint"]["Port"] == 6380
+    assert group["NodeGroups"][0]["ReaderEndpoint"]["Port"] == 6380
     assert "EngineVersion" not in group
 
 

@@ -172,6 +172,11 @@ def _rebuild_members(backend: ElastiCacheBackend, group: ReplicationGroup, kw: d
             zones = _zones(region, wanted or None, count, offset=0 if wanted else index)
             ids = [f"{rg_id}-{node_group['node_group_id']}-{n + 1:03d}" for n in range(count)]
         else:
+            # ReaderEndpoint: moto keeps only its address.
+            node_group["reader_endpoint"] = {
+                "address": node_group["reader_endpoint_address"],
+                "port": group.port,
+            }
             replicas = kw.get("replicas_per_node_group")
             count = replicas + 1 if replicas else kw.get("num_cache_clusters") or 1
             zones = _zones(region, kw.get("preferred_cache_cluster_azs"), count)
