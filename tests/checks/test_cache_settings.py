@@ -73,7 +73,7 @@ def test_good_replication_group_passes(check_id):
 
 @pytest.mark.parametrize(("check_id", "change", "status", "words"), CASES)
 def test_setting_outcomes(check_id, change, status, words):
-    """A weak or unreported setting fails with a reason naming it; old responses read as AWS meant."""
+    """A weak or unreported setting fails with a reason naming it; old responses read as meant."""
     group = frame("replication_groups", {**GOOD, **change})
     result = evaluate_check(check_id, frames(replication_groups=group), params())
     assert status_of(result, "rg-good") == status
@@ -106,7 +106,7 @@ def test_memcached_and_serverless_are_reported(check_id):
 
 
 def test_serverless_multi_az_and_transit_are_not_applicable_by_design():
-    """Serverless caches have no Multi-AZ or TLS setting: not applicable, and the reason says why."""
+    """Serverless caches have no Multi-AZ or TLS setting: not applicable, with the reason."""
     serverless = frames(serverless_caches=frame("serverless_caches", {"resource_id": "sv"}))
     multi_az = row(evaluate_check("multi_az_enabled", serverless, params()), "sv")
     transit = row(evaluate_check("encryption_in_transit", serverless, params()), "sv")
