@@ -1,0 +1,122 @@
+"""read_cloudtrail: files, folders and S3 objects at hand into the cloudtrail_events frame."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evidence_lib.cloudtrail import read_cloudtrail
+from evidence_lib.frames.schema import SCHEMAS
+from tests.cloudtrail import samples as s
+from tests.cloudtrail.conftest import BUCKET, log_file, log_key
+
+IDS = {r["eventID"] for r in s.EVERY_SHAPE}
+
+
+def test_folder_of_log_files_and_digest(tmp_path: Path) -> None:
+    """A folder of gzip log files is read recursively; the digest file is skipped."""
+    day = tmp_path / "AWSLogs" / s.ACCOUNT / "CloudTrail" / "us-east-1" / "2026" / "07" / "01"
+    day.mkdir(parents=True)
+    (day / "a.json.gz").write_bytes(log_file(s.EVERY_SHAPE[:6]))
+    (day / "b.json.gz").write_bytes(log_file(s.EVERY_SHAPE[6:]))
+    digest = tmp_path / "AWSLogs" / s.ACCOUNT / "CloudTrail-Digest" / "us-east-1"
+    digest.mkdir(parents=True)
+    (digest / f"{s.ACCOUNT}_CloudTrail-Digest_us-east-1_x.json.gz").write_bytes(
+        gzip.compress(b'{"digestStartTime": "2026-07-01T00:00:00Z", "logFiles": []}')
+    )
+    frame = read_cloudtrail(tmp_path)
+    SCHEMAS["cloudtrail_events"].validate(frame)
+    assert set(frame["event_id"]) == IDS
+    assert set(frame["source"]) == {"s3_archive"}
+    assert frame.attrs["malformed"] == []
+    assert frame.loc[frame["event_id"] == s.ROOT["eventID"], "source_object"].item() == str(
+        day / "a.json.gz"
+    )
+
+
+def test_json_lines_and_lookup_output(tmp_path: Path) -> None:
+    """JSON lines and the CLI's LookupEvents output are read; their sources differ."""
+    lines = tmp_path / "events.jsonl"
+    lines.write_text("\n".join(json.dumps(r) for r in s.EVERY_SHAPE[:3]) + "\n")
+    lookup = tmp_path / "lookup.json"
+    lookup.write_text(json.dumps({"Events": [s.lookup_item(s.ROOT)], "NextToken": "t"}))
+    frame = read_cloudtrail([lines, str(lookup)])
+    by_id = frame.set_index("event_id")["source"].to_dict()
+    assert by_id == {
+        s.IAM_USER["eventID"]: "s3_archive",
+        s.ASSUMED_ROLE["eventID"]: "s3_archive",
+        s.AWS_SERVICE["eventID"]: "s3_archive",
+        s.ROOT["eventID"]: "lookup_events",
+    }
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (log_file([s.IAM_USER])[:-12], "EOFError"),
+        (b'{"Records": [{"eventID": "x",', "JSONDecodeError"),
+        (gzip.compress(b"\x00\xff not json"), "JSONDecodeError"),
+    ],
+    ids=["truncated-gzip", "invalid-json", "gzip-of-garbage"],
+)
+def test_bad_file_reported_others_read(
+    tmp_path: Path, content: bytes, error: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A damaged file is listed in attrs['malformed'] with a WARNING; the good one is read."""
+    (tmp_path / "good.json.gz").write_bytes(log_file([s.ROOT]))
+    bad = tmp_path / "bad.json.gz"
+    bad.write_bytes(content)
+    with caplog.at_level(logging.WARNING, logger="evidence_lib.cloudtrail_table"):
+        frame = read_cloudtrail(tmp_path)
+    assert frame["event_id"].tolist() == [s.ROOT["eventID"]]
+    [malformed] = frame.attrs["malformed"]
+    assert malformed["source"] == str(bad)
+    assert malformed["error"].startswith(error)
+    assert str(bad) in caplog.text
+
+
+def test_record_missing_event_id_counted(tmp_path: Path) -> None:
+    """A record without eventID is counted against its file; the file's other records stay."""
+    path = tmp_path / "one.json.gz"
+    path.write_bytes(log_file([s.IAM_USER, s.record(s.ROOT, eventID=None)]))
+    frame = read_cloudtrail(path)
+    assert frame["event_id"].tolist() == [s.IAM_USER["eventID"]]
+    assert frame.attrs["malformed"] == [
+        {
+            "source": str(path),
+            "error": "1 record(s) lacking eventID, eventTime, eventName, eventSource",
+        }
+    ]
+
+
+def test_missing_file_reported(tmp_path: Path) -> None:
+    """A path that does not exist is reported, not raised."""
+    frame = read_cloudtrail(tmp_path / "absent.json")
+    assert frame.empty
+    assert frame.attrs["malformed"][0]["error"].startswith("FileNotFoundError")
+
+
+def test_s3_prefix(s3: Any) -> None:
+    """An s3:// prefix is listed and read, digest and non-log objects skipped."""
+    s3.put_object(Bucket=BUCKET, Key=log_key("2026/07/01", "a"), Body=log_file([s.IAM_USER]))
+    s3.put_object(Bucket=BUCKET, Key=log_key("2026/07/02", "b"), Body=log_file([s.ROOT]))
+    s3.put_object(Bucket=BUCKET, Key=log_key("2026/07/02", "c")[:-3], Body=b"{oops")
+    digest = f"AWSLogs/{s.ACCOUNT}/CloudTrail-Digest/us-east-1/2026/07/01/d.json.gz"
+    s3.put_object(Bucket=BUCKET, Key=digest, Body=b"{}")
+    frame = read_cloudtrail(f"s3://{BUCKET}/AWSLogs/", s3_client=s3)
+    assert frame["event_id"].tolist() == [s.IAM_USER["eventID"], s.ROOT["eventID"]]
+    assert frame["source_object"].tolist()[0] == f"s3://{BUCKET}/{log_key('2026/07/01', 'a')}"
+    [malformed] = frame.attrs["malformed"]
+    assert malformed["source"] == f"s3://{BUCKET}/{log_key('2026/07/02', 'c')[:-3]}"
+
+
+def test_s3_missing_bucket_reported(s3: Any) -> None:
+    """A bucket that does not exist is reported in attrs['malformed']."""
+    frame = read_cloudtrail("s3://no-such-bucket/AWSLogs/", s3_client=s3)
+    assert frame.empty
+    assert "NoSuchBucket" in frame.attrs["malformed"][0]["error"]
