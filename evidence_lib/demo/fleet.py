@@ -119,6 +119,7 @@ def seed_fleet(endpoint_url: str, *, now: dt.datetime, account_id: str) -> Seede
     # Then the caches, their users and parameter groups, backups and updates.
     groups = _seed_groups(endpoint_url, plan)
     clusters = _seed_clusters(endpoint_url, plan)
+    _backdate(account_id, groups, clusters, now)
     serverless = _seed_serverless(plan, now)
     _seed_snapshots(endpoint_url, account_id, groups, clusters, now)
     _seed_updates_and_events(account_id, groups, clusters, now)
@@ -599,6 +600,21 @@ def _seed_serverless(plan: FleetPlan, now: dt.datetime) -> dict[str, str]:
             },
         )
     return {"valkey": name}
+
+
+def _backdate(
+    account_id: str, groups: dict[str, str], clusters: dict[str, str], now: dt.datetime
+) -> None:
+    """Date every cache before its first snapshot; set the endpoint's clock to ``now``."""
+    for region in (PRIMARY, SECONDARY):
+        gaps.set_clock(account_id, region, now)
+    for index, (role, group_id) in enumerate(sorted(groups.items())):
+        region = SECONDARY if role == "dr_west" else PRIMARY
+        created = now - dt.timedelta(days=400 + 37 * index, hours=index)
+        gaps.set_create_time(account_id, region, group_id, created)
+    for index, cluster_id in enumerate(sorted(clusters.values())):
+        created = now - dt.timedelta(days=300 + 11 * index)
+        gaps.set_create_time(account_id, PRIMARY, cluster_id, created)
 
 
 def _window_start(day: dt.datetime, window: str) -> dt.datetime:

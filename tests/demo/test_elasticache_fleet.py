@@ -287,3 +287,23 @@ def test_west_region_holds_the_dr_group(demo_endpoint):
     groups = client.describe_replication_groups()["ReplicationGroups"]
     assert [g["ReplicationGroupId"] for g in groups] == ["nwh-patient-sessions-dr"]
     assert len(_snapshots(client)) == 35
+
+
+def test_events_by_duration_follow_the_demo_clock(demo_endpoint):
+    """DescribeEvents' Duration counts back from the demo's present, not the wall clock."""
+    client = _elasticache(demo_endpoint)
+    events = client.describe_events(Duration=24 * 60)["Events"]
+    assert "nwh-reports-redis" in {e["SourceIdentifier"] for e in events}
+    assert "nwh-analytics-cluster" not in {e["SourceIdentifier"] for e in events}
+
+
+def test_caches_are_created_before_their_snapshots(demo_endpoint):
+    """Group and member create times precede every snapshot of the group."""
+    client, fleet = _elasticache(demo_endpoint), demo_endpoint.fleet
+    group_id = fleet.groups["hardened"]
+    group = client.describe_replication_groups(ReplicationGroupId=group_id)["ReplicationGroups"][0]
+    created = group["ReplicationGroupCreateTime"]
+    assert created < DEMO_NOW - dt.timedelta(days=365)
+    assert _cluster(client, group["MemberClusters"][0])["CacheClusterCreateTime"] == created
+    snapshots = _snapshots(client, ReplicationGroupId=group_id)
+    assert min(s["NodeSnapshots"][0]["SnapshotCreateTime"] for s in snapshots) > created

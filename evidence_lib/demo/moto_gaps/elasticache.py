@@ -26,6 +26,7 @@ import base64
 import datetime as dt
 import functools
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,15 @@ class GapState:
     serverless_snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
     update_actions: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    # The demo's present at seeding and the monotonic time then: the endpoint's clock.
+    clock: tuple[dt.datetime, float] | None = None
+
+    def now(self) -> dt.datetime:
+        """Return the demo's present: the seeded ``now`` plus the time elapsed since."""
+        if self.clock is None:
+            return dt.datetime.now(dt.UTC)
+        seeded, monotonic = self.clock
+        return seeded + dt.timedelta(seconds=time.monotonic() - monotonic)
 
 
 def backend_for(account_id: str, region: str) -> ElastiCacheBackend:
@@ -569,6 +579,26 @@ def add_update_action(account_id: str, region: str, action: dict[str, Any]) -> N
     gap_state(account_id, region).update_actions.append(action)
 
 
+def set_clock(account_id: str, region: str, now: dt.datetime) -> None:
+    """Make ``now`` the endpoint's present for time windows (DescribeEvents' last hour)."""
+    gap_state(account_id, region).clock = (now, time.monotonic())
+
+
+def set_create_time(account_id: str, region: str, resource_id: str, when: dt.datetime) -> None:
+    """Backdate a replication group (and its members) or a standalone cluster to ``when``.
+
+    moto stamps resources with the wall-clock time of the seeding call; the demo dates them
+    relative to its own present.
+    """
+    backend = backend_for(account_id, region)
+    group = backend.replication_groups.get(resource_id)
+    member_ids = group.member_clusters if group else [resource_id]
+    if group is not None:
+        group.replication_group_create_time = when
+    for member_id in member_ids:
+        backend.cache_clusters[member_id].cache_cluster_create_time = when
+
+
 def add_event(account_id: str, region: str, event: dict[str, Any]) -> None:
     """Store an Event (SourceIdentifier, SourceType, Message, Date) for DescribeEvents."""
     gap_state(account_id, region).events.append(event)
@@ -709,7 +739,7 @@ def _as_list(value: str | None) -> list[str] | None:
 
 def describe_events(self: ElastiCacheResponse) -> ActionResult:
     """DescribeEvents: the last hour by default, else StartTime/EndTime or Duration."""
-    now = dt.datetime.now(dt.UTC)
+    now = _state_of(self).now()
     start = _as_time(self._get_param("StartTime"))
     end = _as_time(self._get_param("EndTime")) or now
     duration = self._get_int_param("Duration")
