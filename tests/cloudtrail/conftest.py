@@ -18,7 +18,7 @@ BUCKET = "trail-logs"
 
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
-    """A moto server on a free loopback port, for this module's tests."""
+    """Start a moto server on a free loopback port for one test module."""
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -30,7 +30,7 @@ def moto_url() -> Iterator[str]:
 
 @pytest.fixture
 def s3(moto_url: str) -> Iterator[Any]:
-    """An S3 client on the moto server with an empty bucket ``trail-logs`` (removed after)."""
+    """Return an S3 client on the moto server with an empty bucket ``trail-logs``."""
     client = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_url)
     client.create_bucket(Bucket=BUCKET)
     yield client
