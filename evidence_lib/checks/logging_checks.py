@@ -185,7 +185,7 @@ def _off_hours(events: pd.DataFrame, hours: BusinessHours) -> pd.Series:
     start, end = hours.start, hours.end
     local = events["event_time"].dt.tz_convert(hours.timezone)
     clock = local.dt.strftime("%H:%M")
-    inside = clock.ge(start) & clock.lt(end) & local.dt.dayofweek.isin(days)
+    inside = clock.ge(start) & clock.lt(end) & local.dt.day_of_week.isin(days)
     by_people = events["user_identity_type"].ne("AWSService").fillna(True)
     return is_false(events["read_only"]) & by_people & ~inside.fillna(True)
 
