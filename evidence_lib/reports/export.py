@@ -87,6 +87,10 @@ class EvidencePDFExporter(EvidenceHTMLExporter):
     def _default_file_extension(self) -> str:
         return ".pdf"
 
+    @default("template_file")
+    def _default_template_file(self) -> str:
+        return "index.html.j2"
+
     def from_notebook_node(  # type: ignore[override]
         self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
     ) -> tuple[bytes, dict[str, Any]]:
