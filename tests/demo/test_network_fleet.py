@@ -43,11 +43,14 @@ def test_private_subnets_span_three_zones(demo_endpoint):
     ids=["private", "single-az", "public"],
 )
 def test_cache_subnet_groups(demo_endpoint, name, subnet_count):
-    """Each cache subnet group holds the subnets it was seeded with."""
+    """Each cache subnet group holds its subnets, each in a distinct, named AZ."""
     client = _client(demo_endpoint, "elasticache")
     group = client.describe_cache_subnet_groups(CacheSubnetGroupName=name)
     subnets = group["CacheSubnetGroups"][0]["Subnets"]
     assert len(subnets) == subnet_count
+    zones = {s["SubnetAvailabilityZone"]["Name"] for s in subnets}
+    assert zones <= {"us-east-1a", "us-east-1b", "us-east-1c"}
+    assert len(zones) == subnet_count
 
 
 def test_mixed_subnet_group_includes_the_public_subnet(demo_endpoint):

@@ -12,6 +12,7 @@ Added or repaired, each named again where it happens:
 - DescribeCacheClusters: ``SecurityGroups``, ``CacheParameterGroup``,
   ``NotificationConfiguration``, ``CacheNodes`` (with ``Endpoint.Port``) under
   ``ShowCacheNodeInfo``, ``ConfigurationEndpoint`` for Memcached, ``Marker`` paging.
+- DescribeCacheSubnetGroups: ``Subnets[].SubnetAvailabilityZone.Name`` (moto sends ``{}``).
 - DescribeSnapshots: ``NodeSnapshots`` with ``SnapshotCreateTime``, automated snapshots,
   working ``MaxRecords``/``Marker`` paging (moto echoes the request's marker back).
 - New operations (moto answers HTTP 500): DescribeCacheEngineVersions,
@@ -34,6 +35,7 @@ from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult
 from moto.elasticache.models import (
     CacheCluster,
+    CacheSubnetGroup,
     ElastiCacheBackend,
     ReplicationGroup,
     Snapshot,
@@ -595,6 +597,8 @@ def set_create_time(account_id: str, region: str, resource_id: str, when: dt.dat
     member_ids = group.member_clusters if group else [resource_id]
     if group is not None:
         group.replication_group_create_time = when
+        if group.auth_token_enabled:
+            group.auth_token_last_modified_date = when
     for member_id in member_ids:
         backend.cache_clusters[member_id].cache_cluster_create_time = when
 
@@ -795,6 +799,17 @@ def _extend_backend() -> None:
     create_group = ElastiCacheBackend.create_replication_group
     create_cluster = ElastiCacheBackend.create_cache_cluster
     create_snapshot = ElastiCacheBackend.create_snapshot
+    create_subnet_group = ElastiCacheBackend.create_cache_subnet_group
+
+    @functools.wraps(create_subnet_group)
+    def create_cache_subnet_group(self: ElastiCacheBackend, **kw: Any) -> CacheSubnetGroup:
+        subnet_group = create_subnet_group(self, **kw)
+        # Subnets[].SubnetAvailabilityZone: AWS sends {Name}; moto keeps a bare string.
+        for subnet in subnet_group.subnets:
+            zone = subnet.get("subnet_availability_zone")
+            if isinstance(zone, str):
+                subnet["subnet_availability_zone"] = {"Name": zone}
+        return subnet_group
 
     @functools.wraps(create_group)
     def create_replication_group(self: ElastiCacheBackend, **kw: Any) -> ReplicationGroup:
@@ -827,6 +842,7 @@ def _extend_backend() -> None:
         "create_replication_group": create_replication_group,
         "create_cache_cluster": create_cache_cluster,
         "create_snapshot": create_manual_snapshot,
+        "create_cache_subnet_group": create_cache_subnet_group,
     }
     for name, method in wrapped.items():
         setattr(ElastiCacheBackend, name, method)
