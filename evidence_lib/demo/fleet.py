@@ -199,6 +199,7 @@ def _subnet_groups(url: str, plan: FleetPlan) -> None:
     ec2 = client("ec2", url, PRIMARY)
     private = [plan.subnets[f"private-{zone}"] for zone in "abc"]
     default_vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]
+    _default_vpc_gateway(ec2, default_vpc[0]["VpcId"])
     default_subnets = ec2.describe_subnets(
         Filters=[{"Name": "vpc-id", "Values": [default_vpc[0]["VpcId"]]}]
     )["Subnets"]
@@ -218,6 +219,22 @@ def _subnet_groups(url: str, plan: FleetPlan) -> None:
             CacheSubnetGroupName=name, CacheSubnetGroupDescription=text, SubnetIds=subnet_ids
         )
         plan.subnet_groups[role] = name
+
+
+def _default_vpc_gateway(ec2: Any, vpc: str) -> None:
+    """Route the default VPC's main table to an internet gateway, as AWS sets it up."""
+    # NOTE: moto's default VPC has no internet gateway; AWS's has one, so its subnets are public.
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+    tables = ec2.describe_route_tables(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc]},
+            {"Name": "association.main", "Values": ["true"]},
+        ]
+    )["RouteTables"]
+    ec2.create_route(
+        RouteTableId=tables[0]["RouteTableId"], DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway
+    )
 
 
 def _west_network(url: str, plan: FleetPlan) -> None:

@@ -91,3 +91,17 @@ def test_topics_exist_except_the_retired_one(demo_endpoint):
     arns = {t["TopicArn"] for t in sns.list_topics()["Topics"]}
     assert fleet.topics["cache-events"] in arns
     assert fleet.topics["missing"] not in arns
+
+
+def test_default_vpc_main_route_table_reaches_the_internet(demo_endpoint):
+    """As in AWS, the default VPC's main route table routes 0.0.0.0/0 to a gateway."""
+    ec2 = _client(demo_endpoint, "ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]
+    tables = ec2.describe_route_tables(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc["VpcId"]]},
+            {"Name": "association.main", "Values": ["true"]},
+        ]
+    )["RouteTables"]
+    routes = {r.get("DestinationCidrBlock"): r.get("GatewayId", "") for r in tables[0]["Routes"]}
+    assert routes["0.0.0.0/0"].startswith("igw-")
