@@ -17,11 +17,11 @@ them as any uploaded object.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import gzip
 import hashlib
 import random
-import string
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +33,6 @@ from evidence_lib.demo import activity_records as rec
 from evidence_lib.demo.activity_plan import Event, Timeline
 from evidence_lib.demo.moto_gaps.cloudtrail import LOOKUP_WINDOW, IndexedEvent, register_events
 
-ALPHANUMERIC = string.ascii_letters + string.digits
 HOUR = dt.timedelta(hours=1)
 
 
@@ -178,7 +177,7 @@ class ArchiveWriter:
             tz=dt.UTC,
         )
         delivered = min(window_end - dt.timedelta(minutes=1), self.timeline.now)
-        suffix = "".join(self.rng.choices(ALPHANUMERIC, k=16))
+        suffix = base64.b32encode(self.rng.randbytes(10)).decode()
         acct = self.account_id
         key = (
             f"AWSLogs/{acct}/CloudTrail/{region}/{delivered:%Y/%m/%d}/"

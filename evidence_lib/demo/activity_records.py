@@ -146,7 +146,8 @@ class Names:
 
 def iso(moment: dt.datetime) -> str:
     """Format a UTC time as CloudTrail does (seconds, ``Z``)."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # NOTE: isoformat is several times faster than strftime, which matters at 1M records.
+    return moment.isoformat(timespec="seconds")[:19] + "Z"
 
 
 def new_id(rng: random.Random) -> str:
@@ -167,15 +168,15 @@ class IdentityCache:
 
     def __init__(self, account_id: str) -> None:
         self.account_id = account_id
-        self._cache: dict[tuple[str, str], dict[str, Any]] = {}
+        self._cache: dict[tuple[str, dt.date], dict[str, Any]] = {}
 
     def get(self, principal: Principal, moment: dt.datetime) -> dict[str, Any]:
         """Return the userIdentity of ``principal`` for its session of that day."""
-        hour = moment.strftime("%Y-%m-%dT07:00:00Z")
-        cached = self._cache.get((principal.key, hour))
+        day = moment.date()
+        cached = self._cache.get((principal.key, day))
         if cached is None:
-            cached = self._build(principal, hour)
-            self._cache[(principal.key, hour)] = cached
+            cached = self._build(principal, f"{day.isoformat()}T07:00:00Z")
+            self._cache[(principal.key, day)] = cached
         return cached
 
     def _build(self, p: Principal, hour: str) -> dict[str, Any]:
