@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from evidence_lib.demo.moto_gaps import elasticache as gaps
 from tests.fixtures_demo import SeededEndpoint
 
 
@@ -73,3 +76,31 @@ def test_default_only_engine_version_is_the_newest(demo_endpoint):
     client = _elasticache(demo_endpoint)
     answer = client.describe_cache_engine_versions(Engine="valkey", DefaultOnly=True)
     assert [v["EngineVersion"] for v in answer["CacheEngineVersions"]] == ["8.0.1"]
+
+
+def test_bulk_group_in_process_gets_members_and_snapshots(demo_endpoint):
+    """add_replication_group and add_snapshot build members and NodeSnapshots in-process."""
+    # A separate account keeps the shared demo account untouched.
+    account, region = "111122223333", "eu-west-1"
+    group = gaps.add_replication_group(
+        account,
+        region,
+        replication_group_id="bulk-0001",
+        replication_group_description="bulk",
+        num_cache_clusters=2,
+        engine="redis",
+        engine_version="7.1.0",
+        snapshot_retention_limit=3,
+        security_group_ids=["sg-0bulk"],
+    )
+    backend = gaps.backend_for(account, region)
+    assert group.member_clusters == ["bulk-0001-001", "bulk-0001-002"]
+    member = backend.cache_clusters["bulk-0001-002"]
+    assert (member.preferred_availability_zone, member.engine_version) == ("eu-west-1b", "7.1.0")
+    taken = dt.datetime(2026, 11, 1, 3, tzinfo=dt.UTC)
+    snapshot = gaps.add_snapshot(
+        account, region, name="automatic.bulk-0001", created=taken, replication_group_id="bulk-0001"
+    )
+    assert snapshot.snapshot_source == "automated"
+    assert snapshot.node_snapshots[0]["CacheClusterId"] == "bulk-0001-002"
+    assert snapshot.node_snapshots[0]["SnapshotCreateTime"] == taken
