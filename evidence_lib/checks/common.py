@@ -6,15 +6,17 @@ boolean masks (first matching rule wins), and gaps are matched on (account, regi
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeAlias
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any, TypeAlias, TypeVar, cast
 
 import pandas as pd
 
 from evidence_lib.frames.schema import SCHEMAS
 from evidence_lib.params import Params
 
+T = TypeVar("T")
 Frames: TypeAlias = Mapping[str, pd.DataFrame]
 Reason: TypeAlias = str | pd.Series
 Rule: TypeAlias = tuple[pd.Series, str, Reason]
@@ -47,7 +49,26 @@ def get_frame(frames: Frames, name: str) -> pd.DataFrame:
     """Return frame ``name``, or its empty declared frame when it is absent."""
     if name in frames:
         return frames[name]
+    return _empty_frame(name)
+
+
+@functools.cache
+def _empty_frame(name: str) -> pd.DataFrame:
     return SCHEMAS[name].empty()
+
+
+def derived(frames: Frames, key: Hashable, build: Callable[[], T]) -> T:
+    """Return ``build()``, computed once per evaluation when ``frames`` offers a ``cache``.
+
+    The registry's frame view carries a cache, so that frames derived by several checks (the
+    combined caches, the gap places) are built once per run rather than once per check.
+    """
+    cache: dict[Hashable, Any] | None = getattr(frames, "cache", None)
+    if cache is None:
+        return build()
+    if key not in cache:
+        cache[key] = build()
+    return cast(T, cache[key])
 
 
 def run_time(frames: Frames, column: str = "as_of_time") -> pd.Timestamp | None:
@@ -123,8 +144,9 @@ def findings(
     return out.astype("string").reset_index(drop=True)
 
 
+@functools.cache
 def empty_findings() -> pd.DataFrame:
-    """Return a findings frame with no rows."""
+    """Return a findings frame with no rows (shared: never modify it in place)."""
     return pd.DataFrame({c: pd.Series(dtype="string") for c in CHECK_COLUMNS})
 
 
@@ -145,6 +167,11 @@ def gap_places(frames: Frames, operations: Iterable[str]) -> pd.DataFrame:
         Columns ``account_id``, ``region``, ``operations`` (the failed operations with their
         error codes, as text) and ``raw_path``.
     """
+    wanted = tuple(operations)
+    return derived(frames, ("gap_places", wanted), lambda: _gap_places(frames, wanted))
+
+
+def _gap_places(frames: Frames, operations: tuple[str, ...]) -> pd.DataFrame:
     gaps = get_frame(frames, "collection_gaps")
     gaps = gaps.loc[gaps["operation"].isin(list(operations))]
     if gaps.empty:
@@ -202,6 +229,10 @@ def node_caches(frames: Frames) -> pd.DataFrame:
         (lower-case engine; replication groups that do not report one are Redis OSS, the only
         engine they had before Valkey).
     """
+    return derived(frames, "node_caches", lambda: _node_caches(frames))
+
+
+def _node_caches(frames: Frames) -> pd.DataFrame:
     groups = get_frame(frames, "replication_groups")
     clusters = get_frame(frames, "cache_clusters")
     standalone = clusters.loc[clusters["replication_group_id"].isna()]

@@ -156,9 +156,10 @@ def build_run_context(params: Params, run_meta: Mapping[str, Any] | None) -> pd.
 def _check_output(check_id: str, result: pd.DataFrame) -> pd.DataFrame:
     if list(result.columns) != CHECK_COLUMNS:
         raise SchemaError(f"check {check_id}: columns {list(result.columns)} != {CHECK_COLUMNS}")
-    bad = set(result["status"].dropna()) - set(STATUSES)
-    if bad or result["status"].isna().any() or (result["check_id"] != check_id).any():
-        raise SchemaError(f"check {check_id}: bad status {sorted(bad)} or check_id")
+    valid = result["status"].isin(STATUSES).all() and result["check_id"].eq(check_id).all()
+    if not valid:
+        bad = sorted(set(result["status"].astype(str)) - set(STATUSES))
+        raise SchemaError(f"check {check_id}: statuses {bad} or check_id differ from the accepted")
     return result
 
 
@@ -198,17 +199,19 @@ def evaluate_findings(
         seconds = time.perf_counter() - started
         logger.debug("check %s: %s rows in %.3f s", check_id, len(results[check_id]), seconds)
 
-    parts = [
-        results[check_id].assign(control_id=control.id)
-        for control in catalog.controls
-        for check_id in control.checks
-        if check_id in results and not results[check_id].empty
-    ]
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="string") for c in FINDINGS_COLUMNS})
-    out = pd.concat(parts, ignore_index=True).loc[:, FINDINGS_COLUMNS].astype("string")
+    mapping = pd.DataFrame(
+        [(c.id, check_id) for c in catalog.controls for check_id in c.checks],
+        columns=["control_id", "check_id"],
+    ).astype("string")
+    rows = pd.concat([r for r in results.values() if not r.empty] or [_empty()], ignore_index=True)
+    out = mapping.merge(rows.astype({"check_id": "string"}), on="check_id", sort=False)
+    out = out.loc[:, FINDINGS_COLUMNS].astype("string")
     logger.info("findings: %s rows from %s checks", len(out), len(results))
     return out
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="string") for c in CHECK_COLUMNS})
 
 
 class _FrameView(Mapping[str, pd.DataFrame]):
@@ -217,6 +220,7 @@ class _FrameView(Mapping[str, pd.DataFrame]):
     def __init__(self, frames: Frames, context: pd.DataFrame) -> None:
         self._frames = frames
         self._context = context
+        self.cache: dict[Any, Any] = {}
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name == RUN_CONTEXT and RUN_CONTEXT not in self._frames:
