@@ -31,7 +31,8 @@ def build(name: str, columns: dict[str, object], rows: int) -> pd.DataFrame:
     schema = SCHEMAS[name]
     data = {column: columns.get(column, pd.NA) for column in schema.all_columns}
     data.update(account_id=ACCOUNT, region=REGION, raw_path=f"raw/{ACCOUNT}/{REGION}/{name}.json")
-    data.setdefault("resource_type", name.rstrip("s"))
+    if data["resource_type"] is pd.NA:
+        data["resource_type"] = name.rstrip("s")
     frame = pd.DataFrame({k: v if np.ndim(v) else [v] * rows for k, v in data.items()})
     return schema.coerce(frame)
 
