@@ -38,7 +38,6 @@ RESET = (
     "get_ipython().run_line_magic('reset', '-f')\n"
     "import os as _os, matplotlib.pyplot as _plt\n"
     "_plt.close('all'); _os.chdir({cwd!r})\n"
-    "get_ipython().execution_count = 1\n"
     "del _os, _plt\n"
 )
 
