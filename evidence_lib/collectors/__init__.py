@@ -51,6 +51,7 @@ class RunContext:
     accounts: list[AccountScope]
     progress: bool
     sessions: list[Any] = field(default_factory=list)
+    now: dt.datetime | None = None
 
     def for_account(self, account_id: str, region: str) -> CollectContext:
         """Return the collection context of one account and region."""
@@ -98,7 +99,7 @@ def _collect_events(ctx: RunContext) -> None:
     if len(names) == 1:
         collect_events(ctx)
     else:
-        collect_events(**{name: getattr(ctx, name) for name in names})
+        collect_events(**{name: getattr(ctx, name) for name in names if hasattr(ctx, name)})
     logger.info("collected CloudTrail events in %.1f s", time.monotonic() - started)
 
 
@@ -121,21 +122,21 @@ def _collect_apis(ctx: RunContext) -> None:
     )
 
 
-def _build_frames(run_dir: Path) -> int:
+def _build_frames(run_dir: Path) -> dict[str, Any]:
     from evidence_lib.frames import build_frames
 
     started = time.monotonic()
     frames = build_frames(run_dir)
     logger.info("built %d frames in %.1f s", len(frames), time.monotonic() - started)
-    return len(frames)
+    return frames
 
 
-def _counts(ctx: RunContext) -> dict[str, Any]:
-    outcomes = ctx.store.outcomes
+def _counts(ctx: RunContext, gaps: int | None = None) -> dict[str, Any]:
+    """Count the raw files (the events hook may write some itself) and the gaps."""
     identities = {a.account_id: a.identity for a in ctx.accounts}
     return {
-        "pages": sum(outcomes.values()),
-        "gaps": outcomes["error"],
+        "pages": sum(1 for _ in (ctx.run_dir / "raw").rglob("*.json")),
+        "gaps": ctx.store.outcomes["error"] if gaps is None else gaps,
         "caller_identities": identities,
     }
 
@@ -172,7 +173,7 @@ def collect_run(
     meta = runfolder.new_run_meta(run_dir, params, now)
     runfolder.write_run_json(run_dir, {**meta, "status": "collecting"})
     store = CountingStore(run_dir)
-    ctx = RunContext(run_dir, store, params, [], progress)
+    ctx = RunContext(run_dir, store, params, [], progress, now=now)
     try:
         _open_accounts(ctx)
         _collect_apis(ctx)
@@ -184,8 +185,9 @@ def collect_run(
             run_dir, status="incomplete", finished_at=runfolder.utc_iso(), **_counts(ctx)
         )
         raise
+    counts = _counts(ctx, gaps=len(frames["collection_gaps"]))
     runfolder.update_run_json(
-        run_dir, status="collected", finished_at=runfolder.utc_iso(), frames=frames, **_counts(ctx)
+        run_dir, status="collected", finished_at=runfolder.utc_iso(), frames=len(frames), **counts
     )
     runfolder.write_manifest(run_dir)
     logger.info("run folder %s complete", run_dir)
