@@ -241,7 +241,9 @@ def _measure(name: str, folder: Path, limit: int | None) -> dict[str, float]:
 def _report(results: dict[str, dict[str, float]], records: int, note: str) -> None:
     ours = results["ours"]["rate"]
     print(f"\n{records:,} records; rates in records/second; ratio = ours / contender\n")
-    print(f"{'contender':38} {'records':>10} {'seconds':>8} {'rate':>11} {'ratio':>7} {'RSS MB':>7}")
+    print(
+        f"{'contender':38} {'records':>10} {'seconds':>8} {'rate':>11} {'ratio':>7} {'RSS MB':>7}"
+    )
     for name, figures in results.items():
         label = CONTENDERS[name][0]
         print(

@@ -22,6 +22,7 @@ eventSource, is stored as an ``error`` page (``s3`` / ``GetObject``, code
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gzip
 import hashlib
 import json
@@ -30,6 +31,7 @@ import os
 import re
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -237,25 +239,42 @@ def is_log_key(key: str) -> bool:
     return DIGEST_MARK not in key and key.endswith(".json.gz")
 
 
-def read_log_file(scope: ArchiveScope, writer: ArchiveWriter, key: str) -> None:
-    """Read one log file, keep the records of interest in ``writer``, report damage as gaps."""
-    request = {"Bucket": scope.target.bucket, "Key": key}
+@dataclass(frozen=True)
+class Fetched:
+    """One GetObject: the object's body and ETag, or the failure."""
+
+    key: str
+    body: bytes = b""
+    etag: str | None = None
+    failure: tuple[str, str] | None = None
+
+
+def fetch_log_file(scope: ArchiveScope, key: str) -> Fetched:
+    """Get one object (safe to run in worker threads: it writes nothing)."""
     try:
-        answer = scope.client.get_object(**request)
-        body = answer["Body"].read()
+        answer = scope.client.get_object(Bucket=scope.target.bucket, Key=key)
+        return Fetched(key, answer["Body"].read(), answer.get("ETag"))
     except FAILURES as exc:
-        scope.gap("GetObject", request, *error_of(exc))
+        return Fetched(key, failure=error_of(exc))
+
+
+def keep_log_file(scope: ArchiveScope, writer: ArchiveWriter, fetched: Fetched) -> None:
+    """Keep a fetched log file's records of interest in ``writer``; report damage as gaps."""
+    request = {"Bucket": scope.target.bucket, "Key": fetched.key}
+    if fetched.failure:
+        scope.gap("GetObject", request, *fetched.failure)
         return
+    body = fetched.body
     source: dict[str, Any] = {
         "bucket": scope.target.bucket,
-        "key": key,
-        "etag": answer.get("ETag"),
+        "key": fetched.key,
+        "etag": fetched.etag,
         "size": len(body),
         "sha256": hashlib.sha256(body).hexdigest(),
         "records_kept": 0,
         "records_total": 0,
     }
-    uri = f"s3://{scope.target.bucket}/{key}"
+    uri = f"s3://{scope.target.bucket}/{fetched.key}"
     try:
         pairs = split_log_records(gzip.decompress(body).decode("utf-8"))
     except (OSError, EOFError, zlib.error, ValueError) as exc:
@@ -273,11 +292,18 @@ def read_log_file(scope: ArchiveScope, writer: ArchiveWriter, key: str) -> None:
     writer.add(source, kept)
 
 
-def collect_archive_day(scope: ArchiveScope, writer: ArchiveWriter, day: dt.date) -> int:
-    """List and read one day's log files of one account and region; return the files read."""
+def collect_archive_day(
+    scope: ArchiveScope, writer: ArchiveWriter, day: dt.date, pool: Executor | None = None
+) -> int:
+    """List and read one day's log files of one account and region; return the files read.
+
+    With ``pool``, the day's objects are downloaded by its workers; they are processed and
+    stored in key order in this thread, so only one day's files are in memory at a time.
+    """
     keys = [item["Key"] for item in scope.list_day(day) if is_log_key(item["Key"])]
-    for key in keys:
-        read_log_file(scope, writer, key)
+    fetch = functools.partial(fetch_log_file, scope)
+    for fetched in pool.map(fetch, keys) if pool else map(fetch, keys):
+        keep_log_file(scope, writer, fetched)
     return len(keys)
 
 

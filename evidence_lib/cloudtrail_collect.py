@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -204,9 +205,10 @@ def _lookup_all(
     sessions: list[Any],
     client_factory: ClientFactory,
     window: tuple[dt.datetime, dt.datetime],
+    limiter: RateLimiter,
 ) -> int:
     """Collect LookupEvents for every account, region and event source; return the events."""
-    limiter, events = RateLimiter(), 0
+    events = 0
     for session in sessions:
         for region in params.aws.regions:
             client = client_factory(session.account_id, "cloudtrail", region)
@@ -224,7 +226,6 @@ def collect_events(
     client_factory: ClientFactory,
     progress: bool,
     store: RawStore | None = None,
-    now: dt.datetime | None = None,
 ) -> None:
     """Collect the audit period's CloudTrail events into the run folder's raw evidence.
 
@@ -243,18 +244,47 @@ def collect_events(
         Show a progress bar (accounts x regions x days of the archive) on stderr.
     store : RawStore, optional
         The run's raw store (default: a new one on ``run_dir``).
-    now : datetime, optional
-        The present, UTC (default: now); the period never reaches past it.
     """
-    store = store if store is not None else RawStore(run_dir)
-    now = now or dt.datetime.now(dt.UTC)
+    # NOTE: collect_run passes every parameter by name from its context: add none it lacks.
+    collect_events_until(
+        dt.datetime.now(dt.UTC),
+        store if store is not None else RawStore(run_dir),
+        params,
+        sessions,
+        client_factory,
+        progress=progress,
+    )
+
+
+def collect_events_until(
+    now: dt.datetime,
+    store: RawStore,
+    params: Any,
+    sessions: list[Any],
+    client_factory: ClientFactory,
+    *,
+    progress: bool = False,
+    limiter: RateLimiter | None = None,
+) -> None:
+    """Collect CloudTrail events as ``collect_events`` does, with the present and pacing given.
+
+    Parameters
+    ----------
+    now : datetime
+        The present, UTC; the period never reaches past it, LookupEvents not 90 days before.
+    store, params, sessions, client_factory, progress
+        As for ``collect_events``.
+    limiter : RateLimiter, optional
+        Paces LookupEvents (default: 2 calls per second per account and region).
+    """
     start, end = period_bounds(params.run.period, now)
     sources = params.cloudtrail.sources
     started = time.monotonic()
     if "lookup_events" in sources:
         window = (max(start, now - dt.timedelta(days=LOOKUP_DAYS)), end)
         if window[0] < window[1]:
-            events = _lookup_all(store, params, sessions, client_factory, window)
+            limiter = limiter or RateLimiter()
+            events = _lookup_all(store, params, sessions, client_factory, window, limiter)
             logger.info("LookupEvents: %s event(s) in %.1f s", events, time.monotonic() - started)
         else:
             logger.info("LookupEvents skipped: the period ended more than 90 days ago")
@@ -273,12 +303,14 @@ def _collect_archive(
     """Read the archive day by day for every account, region and target, with progress."""
     started, files = time.monotonic(), 0
     steps = list(_archive_steps(store, params, sessions, client_factory))
-    with tqdm(
+    workers = int(getattr(params.aws, "max_workers", 1) or 1)
+    bar = tqdm(
         total=len(steps) * len(days), desc="cloudtrail archive", unit="day", disable=not progress
-    ) as bar:
+    )
+    with bar, ThreadPoolExecutor(workers, thread_name_prefix="cloudtrail-archive") as pool:
         for scope, writer in steps:
             for day in days:
-                files += collect_archive_day(scope, writer, day)
+                files += collect_archive_day(scope, writer, day, pool)
                 bar.update(1)
             writer.flush()
     logger.info("S3 archive: %s log file(s) read in %.1f s", files, time.monotonic() - started)

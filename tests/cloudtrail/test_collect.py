@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gzip
 import hashlib
+import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,12 @@ from botocore.stub import Stubber
 from evidence_lib import cloudtrail_archive
 from evidence_lib.cloudtrail import build_cloudtrail_events, collect_events
 from evidence_lib.cloudtrail_archive import split_log_records
-from evidence_lib.cloudtrail_collect import RateLimiter, collect_lookup_events
+from evidence_lib.cloudtrail_collect import (
+    RateLimiter,
+    collect_events_until,
+    collect_lookup_events,
+)
+from evidence_lib.collectors import RunContext
 from evidence_lib.params import Params, parse_params
 from evidence_lib.rawstore import RawStore
 from tests.cloudtrail import samples as s
@@ -89,7 +96,7 @@ def _collect(tmp_path: Path, moto_url: str, params: Params) -> RawStore:
         assert account_id == s.ACCOUNT
         return boto3.client(service, region_name=region, endpoint_url=moto_url)
 
-    collect_events(tmp_path, params, [Session()], factory, progress=False, store=store, now=NOW)
+    collect_events_until(NOW, store, params, [Session()], factory)
     return store
 
 
@@ -287,9 +294,10 @@ def test_lookup_window_clipped_to_90_days(tmp_path: Path) -> None:
     params = _params(sources=["lookup_events"])
     factory = lambda *_: Client()  # noqa: E731
     later = NOW + dt.timedelta(days=120)
-    collect_events(tmp_path, params, [Session()], factory, False, now=later)
+    store = RawStore(tmp_path)
+    collect_events_until(later, store, params, [Session()], factory)
     assert calls == []
-    collect_events(tmp_path, params, [Session()], factory, False, now=NOW)
+    collect_events_until(NOW, store, params, [Session()], factory)
     assert [c["LookupAttributes"][0]["AttributeValue"] for c in calls] == [
         "elasticache.amazonaws.com",
         "cloudtrail.amazonaws.com",
@@ -312,3 +320,9 @@ def test_split_log_records_keeps_text() -> None:
         split_log_records(text[:-4])
     with pytest.raises(ValueError, match="no Records"):
         split_log_records(json.dumps({"logFiles": []}))
+
+
+def test_hook_arguments_exist_on_the_run_context() -> None:
+    """collect_run passes collect_events its arguments by name from its RunContext."""
+    names = {f.name for f in dataclasses.fields(RunContext)} | {"client_factory"}
+    assert set(inspect.signature(collect_events).parameters) <= names
