@@ -226,6 +226,7 @@ def collect_events(
     client_factory: ClientFactory,
     progress: bool,
     store: RawStore | None = None,
+    now: dt.datetime | None = None,
 ) -> None:
     """Collect the audit period's CloudTrail events into the run folder's raw evidence.
 
@@ -244,10 +245,12 @@ def collect_events(
         Show a progress bar (accounts x regions x days of the archive) on stderr.
     store : RawStore, optional
         The run's raw store (default: a new one on ``run_dir``).
+    now : datetime, optional
+        The run's present, UTC (default: now): the period ends there at the latest.
     """
-    # NOTE: collect_run passes every parameter by name from its context: add none it lacks.
+    # NOTE: collect_run passes the parameters by name from its RunContext.
     collect_events_until(
-        dt.datetime.now(dt.UTC),
+        now or dt.datetime.now(dt.UTC),
         store if store is not None else RawStore(run_dir),
         params,
         sessions,
