@@ -207,16 +207,26 @@ def _lookup_all(
     window: tuple[dt.datetime, dt.datetime],
     limiter: RateLimiter,
 ) -> int:
-    """Collect LookupEvents for every account, region and event source; return the events."""
-    events = 0
-    for session in sessions:
-        for region in params.aws.regions:
-            client = client_factory(session.account_id, "cloudtrail", region)
-            for source in params.cloudtrail.event_sources:
-                events += collect_lookup_events(
-                    store, client, session.account_id, region, source, window, limiter
-                )
-    return events
+    """Collect LookupEvents for every account, region and event source; return the events.
+
+    Account-regions run in parallel (``params.aws.max_workers``): the quota is per account
+    and region, so each one's event sources are looked up in turn, paced by ``limiter``.
+    """
+
+    def one(account_id: str, region: str) -> int:
+        client = client_factory(account_id, "cloudtrail", region)
+        return sum(
+            collect_lookup_events(store, client, account_id, region, source, window, limiter)
+            for source in params.cloudtrail.event_sources
+        )
+
+    scopes = [(s.account_id, region) for s in sessions for region in params.aws.regions]
+    with ThreadPoolExecutor(_workers(params), thread_name_prefix="lookup-events") as pool:
+        return sum(pool.map(lambda scope: one(*scope), scopes))
+
+
+def _workers(params: Any) -> int:
+    return max(1, int(getattr(params.aws, "max_workers", 1) or 1))
 
 
 def collect_events(
@@ -306,7 +316,7 @@ def _collect_archive(
     """Read the archive day by day for every account, region and target, with progress."""
     started, files = time.monotonic(), 0
     steps = list(_archive_steps(store, params, sessions, client_factory))
-    workers = int(getattr(params.aws, "max_workers", 1) or 1)
+    workers = _workers(params)
     bar = tqdm(
         total=len(steps) * len(days), desc="cloudtrail archive", unit="day", disable=not progress
     )
