@@ -30,6 +30,8 @@ from evidence_lib.frames.schema import SCHEMAS
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 10_000
+Chunks = tuple[dict[str, list[pa.Array]], list[np.ndarray], list[dict[str, str]]]
+"""Arrow chunks per column, event times (ns) per chunk, malformed inputs."""
 _BATCH_COLUMNS = ("source", "source_object", "raw_path")
 
 
@@ -126,6 +128,20 @@ class EventTable:
         for source, count in counts.sort_index().items():
             self.report(str(source), f"{count} record(s) with an unreadable eventTime")
 
+    def export(self) -> Chunks:
+        """Return the gathered Arrow chunks, event times and malformed inputs (for ``merge``)."""
+        self._flush()
+        return self._arrays, self._times, self.malformed
+
+    def merge(self, chunks: Chunks) -> None:
+        """Append another table's exported chunks (e.g. parsed in a worker process)."""
+        self._flush()
+        arrays, times, malformed = chunks
+        for name, column in arrays.items():
+            self._arrays.setdefault(name, []).extend(column)
+        self._times.extend(times)
+        self.malformed.extend(malformed)
+
     def to_frame(self) -> pd.DataFrame:
         """Return the ``cloudtrail_events`` frame: validated, deduplicated, sorted.
 
@@ -142,21 +158,32 @@ class EventTable:
         if not self._times:
             frame = SCHEMAS[FRAME].empty()
         else:
-            arrays = pa.table({k: pa.chunked_array(v) for k, v in self._arrays.items()})
             times = np.concatenate(self._times)
-            order = _dedupe_sort_order(arrays, times)
-            frame = _assemble(arrays.take(order), times[order])
+            self._times = []
+            order = _dedupe_sort_order(
+                pa.chunked_array(self._arrays["event_id"]),
+                pa.chunked_array(self._arrays["source"]),
+                times,
+            )
+            in_order = bool(np.array_equal(order, np.arange(len(times))))
+            # NOTE: one column at a time, so that the unsorted copy is freed as we go.
+            columns = {}
+            for name in list(self._arrays):
+                column = pa.chunked_array(self._arrays.pop(name))
+                columns[name] = column if in_order else column.take(order)
+            frame = _assemble(columns, times if in_order else times[order])
         SCHEMAS[FRAME].validate(frame)
         frame.attrs["malformed"] = list(self.malformed)
         return frame
 
 
-def _dedupe_sort_order(strings: pa.Table, times: np.ndarray) -> np.ndarray:
+def _dedupe_sort_order(
+    ids: pa.ChunkedArray, sources: pa.ChunkedArray, times: np.ndarray
+) -> np.ndarray:
     """Return the row order: one row per event ID (S3 archive first), by time then ID."""
-    ids = strings.column("event_id")
     candidates = np.arange(len(times))
     if pc.count_distinct(ids).as_py() < len(times):
-        lookup_first = pc.equal(strings.column("source"), SOURCE_LOOKUP).to_numpy()
+        lookup_first = pc.equal(sources, SOURCE_LOOKUP).to_numpy()
         by_source = np.argsort(lookup_first, kind="stable")
         first_seen = pd.Series(ids.take(by_source).to_pandas()).duplicated().to_numpy()
         candidates = np.sort(by_source[~first_seen])
@@ -165,12 +192,11 @@ def _dedupe_sort_order(strings: pa.Table, times: np.ndarray) -> np.ndarray:
     return candidates[order.to_numpy()]
 
 
-def _assemble(arrays: pa.Table, times: np.ndarray) -> pd.DataFrame:
+def _assemble(columns: dict[str, pa.ChunkedArray], times: np.ndarray) -> pd.DataFrame:
     """Return the frame in schema order from Arrow columns and event times."""
-    rows = arrays.num_rows
+    rows = len(times)
     data: dict[str, Any] = {"event_time": pd.to_datetime(times, unit="ns", utc=True)}
-    for column in arrays.column_names:
-        array = arrays.column(column)
+    for column, array in columns.items():
         if column in BOOL_COLUMNS:
             values = pc.fill_null(array, False).to_numpy()
             data[column] = pd.arrays.BooleanArray(values, array.is_null().to_numpy())

@@ -120,3 +120,17 @@ def test_s3_missing_bucket_reported(s3: Any) -> None:
     frame = read_cloudtrail("s3://no-such-bucket/AWSLogs/", s3_client=s3)
     assert frame.empty
     assert "NoSuchBucket" in frame.attrs["malformed"][0]["error"]
+
+
+def test_worker_processes_give_the_same_frame(tmp_path: Path) -> None:
+    """Parsing in two worker processes gives the frame one process gives, bad file included."""
+    for number in range(40):
+        records = [s.record(r, eventID=f"{number:03d}-{i}") for i, r in enumerate(s.EVERY_SHAPE)]
+        (tmp_path / f"{number:03d}.json.gz").write_bytes(log_file(records))
+    (tmp_path / "999.json.gz").write_bytes(b"\x1f\x8b broken")
+    one = read_cloudtrail(tmp_path)
+    two = read_cloudtrail(tmp_path, workers=2)
+    assert len(one) == 40 * len(s.EVERY_SHAPE)
+    assert one.equals(two)
+    assert one.attrs["malformed"] == two.attrs["malformed"]
+    assert [m["source"] for m in two.attrs["malformed"]] == [str(tmp_path / "999.json.gz")]
