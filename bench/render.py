@@ -53,10 +53,10 @@ def naive_render(run_dir: Path, control_ids: list[str]) -> float:
         notebook = out / f"{name}.ipynb"
         papermill = [str(BIN / "papermill"), str(template), str(notebook), "-k", "python3"]
         params = [
-            "-p",
+            "-r",
             "run_dir",
             str(run_dir),
-            "-p",
+            "-r",
             "control_id",
             control_id,
             "--no-progress-bar",
