@@ -100,9 +100,9 @@ class CacheInventory:
     replication_groups: list[Response] = field(default_factory=list)
     cache_clusters: list[Response] = field(default_factory=list)
     serverless_caches: list[Response] = field(default_factory=list)
-    snapshots: list[Response] = field(default_factory=list)
-    serverless_snapshots: list[Response] = field(default_factory=list)
     subnet_groups: list[Response] = field(default_factory=list)
+    # NOTE: only the keys of snapshots are needed later; tens of thousands are not kept.
+    snapshot_key_ids: set[str] = field(default_factory=set)
 
     def parameter_groups_in_use(self) -> list[str]:
         """Names of the non-default parameter groups the clusters use."""
@@ -143,13 +143,8 @@ class CacheInventory:
 
     def kms_key_ids(self) -> set[str]:
         """KMS keys of the replication groups, serverless caches and snapshots."""
-        sources = [
-            self.replication_groups,
-            self.serverless_caches,
-            self.snapshots,
-            self.serverless_snapshots,
-        ]
-        return {r["KmsKeyId"] for rows in sources for r in rows if r.get("KmsKeyId")}
+        rows = self.replication_groups + self.serverless_caches
+        return {r["KmsKeyId"] for r in rows if r.get("KmsKeyId")} | self.snapshot_key_ids
 
 
 def collect_elasticache(ctx: CollectContext, tick: Callable[[], None]) -> CacheInventory:
@@ -172,12 +167,13 @@ def collect_elasticache(ctx: CollectContext, tick: Callable[[], None]) -> CacheI
         ("replication_groups", collect_describe_replication_groups),
         ("cache_clusters", collect_describe_cache_clusters),
         ("serverless_caches", collect_describe_serverless_caches),
-        ("snapshots", collect_describe_snapshots),
-        ("serverless_snapshots", collect_describe_serverless_cache_snapshots),
         ("subnet_groups", collect_describe_cache_subnet_groups),
     ]
     for attribute, collector in steps:
         setattr(inventory, attribute, collector(ctx))
+        tick()
+    for snapshots in (collect_describe_snapshots, collect_describe_serverless_cache_snapshots):
+        inventory.snapshot_key_ids |= {s["KmsKeyId"] for s in snapshots(ctx) if s.get("KmsKeyId")}
         tick()
 
     # Reference data and the settings the checks compare against.

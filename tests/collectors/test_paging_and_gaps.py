@@ -173,9 +173,9 @@ def test_parameters_only_for_custom_groups_in_use(tmp_path: Path) -> None:
         ("describe_replication_groups", {"ReplicationGroups": []}),
         ("describe_cache_clusters", {"CacheClusters": clusters}),
         ("describe_serverless_caches", {"ServerlessCaches": []}),
+        ("describe_cache_subnet_groups", {"CacheSubnetGroups": []}),
         ("describe_snapshots", {"Snapshots": []}),
         ("describe_serverless_cache_snapshots", {"ServerlessCacheSnapshots": []}),
-        ("describe_cache_subnet_groups", {"CacheSubnetGroups": []}),
         ("describe_cache_engine_versions", {"CacheEngineVersions": []}),
         ("describe_cache_engine_versions", {"CacheEngineVersions": []}),
         ("describe_cache_parameter_groups", {"CacheParameterGroups": []}),
@@ -223,7 +223,7 @@ def test_inventory_names_what_later_calls_need() -> None:
             }
         ],
         serverless_caches=[{"SecurityGroupIds": ["sg-2"], "SubnetIds": ["subnet-9"]}],
-        snapshots=[{"SnapshotName": "s", "KmsKeyId": "key-snap"}],
+        snapshot_key_ids={"key-snap"},
         subnet_groups=[{"VpcId": "vpc-1", "Subnets": [{"SubnetIdentifier": "subnet-1"}]}],
     )
 
