@@ -29,7 +29,7 @@ from evidence_lib.frames.schema import SCHEMAS
 
 logger = logging.getLogger(__name__)
 
-CHUNK_ROWS = 10_000
+CHUNK_ROWS = 10000
 Chunks = tuple[dict[str, list[pa.Array]], list[np.ndarray], list[dict[str, str]]]
 """Arrow chunks per column, event times (ns) per chunk, malformed inputs."""
 _BATCH_COLUMNS = ("source", "source_object", "raw_path")
@@ -122,6 +122,7 @@ class EventTable:
         self._times.append(times[keep])
         for name, array in arrays.items():
             self._arrays.setdefault(name, []).append(array)
+        pa.default_memory_pool().release_unused()
 
     def _report_unreadable_times(self, sources: pa.Array, keep: np.ndarray) -> None:
         counts = pd.Series(sources.filter(pa.array(~keep)).to_pylist()).value_counts()
@@ -168,9 +169,13 @@ class EventTable:
             in_order = bool(np.array_equal(order, np.arange(len(times))))
             # NOTE: one column at a time, so that the unsorted copy is freed as we go.
             columns = {}
+            pool = pa.default_memory_pool()
             for name in list(self._arrays):
                 column = pa.chunked_array(self._arrays.pop(name))
                 columns[name] = column if in_order else column.take(order)
+                del column
+                # NOTE: Arrow's allocator keeps freed pages; hand them back before the next copy.
+                pool.release_unused()
             frame = _assemble(columns, times if in_order else times[order])
         SCHEMAS[FRAME].validate(frame)
         frame.attrs["malformed"] = list(self.malformed)
