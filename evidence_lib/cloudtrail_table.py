@@ -29,7 +29,7 @@ from evidence_lib.frames.schema import SCHEMAS
 
 logger = logging.getLogger(__name__)
 
-CHUNK_ROWS = 10000
+CHUNK_ROWS = 4_000
 Chunks = tuple[dict[str, list[pa.Array]], list[np.ndarray], list[dict[str, str]]]
 """Arrow chunks per column, event times (ns) per chunk, malformed inputs."""
 _BATCH_COLUMNS = ("source", "source_object", "raw_path")
