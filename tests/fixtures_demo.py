@@ -11,8 +11,10 @@ import pytest
 from evidence_lib.demo import DemoFleet, seed_demo
 from evidence_lib.demo.server import DemoEndpoint
 
-# The demo's fixed present: every seeded timestamp is relative to it, so runs are repeatable.
-DEMO_NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+# The demo's present: every seeded timestamp is relative to it. It is the real present (to the
+# hour), because collection, the parameters' period keywords and the recency checks all read the
+# real clock; a fixed date would drift away from them as the calendar moves on.
+DEMO_NOW = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
 
 
 @dataclass(frozen=True)

@@ -7,22 +7,19 @@ import gzip
 import hashlib
 import json
 import re
-import socket
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
-from evidence_lib.demo.activity import ActivitySummary, seed_activity
-from evidence_lib.demo.moto_gaps import cloudtrail as cloudtrail_gaps
+from evidence_lib.demo.activity import ActivitySummary
+from tests.fixtures_demo import DEMO_NOW, SeededEndpoint
 
-NOW = dt.datetime(2026, 12, 3, 16, 0, tzinfo=dt.UTC)
+NOW = DEMO_NOW
 ACCOUNT = "123456789012"
 REGIONS = ["us-east-1", "us-west-2"]
-RECORDS = 6_000
+RECORDS = 20_000
 LOG_KEY = re.compile(
     r"AWSLogs/123456789012/CloudTrail/(?P<region>[a-z0-9-]+)/\d{4}/\d{2}/\d{2}/"
     r"123456789012_CloudTrail_(?P=region)_\d{8}T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz"
@@ -49,28 +46,15 @@ RECORD_FIELDS = {
 
 
 @pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    """Serve moto on loopback with the CloudTrail gaps closed."""
-    cloudtrail_gaps.install()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+def endpoint(demo_endpoint: SeededEndpoint) -> str:
+    """Return the session's demo endpoint (moto's state is per process: seed it once)."""
+    return demo_endpoint.url
 
 
 @pytest.fixture(scope="module")
-def seeded(endpoint: str) -> ActivitySummary:
-    """Seed the activity once for this module."""
-    topics = {
-        region: client(endpoint, "sns", region).create_topic(Name="nwh-alarms")["TopicArn"]
-        for region in REGIONS
-    }
-    return seed_activity(
-        endpoint, now=NOW, account_id=ACCOUNT, regions=REGIONS, records=RECORDS, topic_arns=topics
-    )
+def seeded(demo_endpoint: SeededEndpoint) -> ActivitySummary:
+    """Return what the demo fleet's activity seeding planted."""
+    return demo_endpoint.fleet.activity
 
 
 def client(endpoint: str, service: str, region: str = "us-east-1") -> Any:
