@@ -317,8 +317,12 @@ def _collect_archive(
     started, files = time.monotonic(), 0
     steps = list(_archive_steps(store, params, sessions, client_factory))
     workers = _workers(params)
+    # NOTE: disable=None turns the bar off when stderr is not a terminal (logs, CI).
     bar = tqdm(
-        total=len(steps) * len(days), desc="cloudtrail archive", unit="day", disable=not progress
+        total=len(steps) * len(days),
+        desc="cloudtrail archive",
+        unit="day",
+        disable=None if progress else True,
     )
     with bar, ThreadPoolExecutor(workers, thread_name_prefix="cloudtrail-archive") as pool:
         for scope, writer in steps:

@@ -108,9 +108,9 @@ def _collect_apis(ctx: RunContext) -> None:
     started = time.monotonic()
     regions = ctx.params.aws.regions
     total = len(ctx.accounts) * (len(regions) * REGION_STEPS + ACCOUNT_STEPS)
-    with tqdm(
-        total=total, desc="collect", unit="op", file=sys.stderr, disable=not ctx.progress
-    ) as bar:
+    # NOTE: disable=None turns the bar off when stderr is not a terminal (logs, CI).
+    disable = None if ctx.progress else True
+    with tqdm(total=total, desc="collect", unit="op", file=sys.stderr, disable=disable) as bar:
         collect_accounts(ctx.store, ctx.params, ctx.accounts, _ticker(bar))
     logger.info(
         "collected %d account(s) x %d region(s): %d pages, %d gaps in %.1f s",
