@@ -20,6 +20,16 @@ from evidence_lib.demo.moto_gaps import elasticache as gaps
 logger = logging.getLogger(__name__)
 
 PRIMARY, SECONDARY = "us-east-1", "us-west-2"
+ARCHIVE_BUCKET_PREFIX = "nwh-elasticache-snapshot-archive-"
+# Object lock keeps every export six years (HIPAA's documentation retention); the lifecycle
+# moves exports to colder tiers and lets them expire only after seven years.
+ARCHIVE_LOCK_DAYS = 2190
+ARCHIVE_EXPIRATION_DAYS = 2557
+ARCHIVED_SNAPSHOTS = [
+    ("nwh-patient-sessions-prod", "nwh-patient-sessions-prod-pre-upgrade"),
+    ("nwh-claims-cache-legacy", "nwh-claims-cache-legacy-final-2024"),
+    ("nwh-scheduling-cache", "nwh-scheduling-cache-before-resize"),
+]
 MISSING_TOPIC_NAME = "nwh-cache-events-retired"
 AUTH_TOKEN = "demo-auth-token-not-a-secret-0001"
 
@@ -77,6 +87,7 @@ class SeededFleet:
     clusters: dict[str, str]
     serverless: dict[str, str]
     alarm_topics: dict[str, str]
+    archive_bucket: str = ""
 
 
 @functools.lru_cache(maxsize=32)
@@ -124,7 +135,8 @@ def seed_fleet(endpoint_url: str, *, now: dt.datetime, account_id: str) -> Seede
     _seed_snapshots(endpoint_url, account_id, groups, clusters, now)
     _seed_updates_and_events(account_id, groups, clusters, now)
     alarm_topics = {PRIMARY: plan.topics["alarms"], SECONDARY: plan.topics["alarms-west"]}
-    return SeededFleet(plan, groups, clusters, serverless, alarm_topics)
+    archive = _seed_archive_bucket(endpoint_url, plan)
+    return SeededFleet(plan, groups, clusters, serverless, alarm_topics, archive)
 
 
 def _seed_network(url: str, plan: FleetPlan) -> None:
@@ -737,3 +749,57 @@ def _seed_updates_and_events(
             "Date": now - dt.timedelta(minutes=minutes),
         }
         gaps.add_event(account_id, PRIMARY, event)
+
+
+def archive_bucket_name(account_id: str) -> str:
+    """Return the name of the demo's snapshot export archive bucket in ``account_id``."""
+    return f"{ARCHIVE_BUCKET_PREFIX}{account_id}"
+
+
+def _seed_archive_bucket(url: str, plan: FleetPlan) -> str:
+    """Create the snapshot export archive in us-east-1: locked, private, CMK-encrypted, tiered."""
+    s3, bucket = client("s3", url, PRIMARY), archive_bucket_name(plan.account_id)
+    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    blocked = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+    s3.put_public_access_block(
+        Bucket=bucket, PublicAccessBlockConfiguration={name: True for name in blocked}
+    )
+    default = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": plan.kms_key_arn}
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": True}]
+        },
+    )
+    # NOTE: retention in Days, not Years: moto 5.2.5 answers both keys, the unset one as 0.
+    retention = {"Mode": "GOVERNANCE", "Days": ARCHIVE_LOCK_DAYS}
+    s3.put_object_lock_configuration(
+        Bucket=bucket,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": retention},
+        },
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=bucket, LifecycleConfiguration={"Rules": [_archive_rule()]}
+    )
+    for group_id, snapshot in ARCHIVED_SNAPSHOTS:
+        body = b"REDIS0011" + f"demo export of {snapshot}".encode()
+        s3.put_object(Bucket=bucket, Key=f"exports/{group_id}/{snapshot}.rdb", Body=body)
+    return bucket
+
+
+def _archive_rule() -> dict[str, Any]:
+    """Lifecycle of exports: Glacier after 35 days, Deep Archive after 180, expiry after 7 years."""
+    return {
+        "ID": "snapshot-exports-to-cold-storage",
+        "Status": "Enabled",
+        "Filter": {"Prefix": "exports/"},
+        "Transitions": [
+            {"Days": 35, "StorageClass": "GLACIER"},
+            {"Days": 180, "StorageClass": "DEEP_ARCHIVE"},
+        ],
+        "Expiration": {"Days": ARCHIVE_EXPIRATION_DAYS},
+        "NoncurrentVersionExpiration": {"NoncurrentDays": ARCHIVE_EXPIRATION_DAYS},
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from typing import Any
 
@@ -73,3 +74,14 @@ def test_signing_service_reads_the_credential_scope(authorization, service):
     """The signing name comes from the SigV4 credential scope; anything else gives None."""
     environ = {} if authorization is None else {"HTTP_AUTHORIZATION": authorization}
     assert artifact.signing_service(environ) == service
+
+
+@pytest.mark.slow
+def test_demo_run_records_artifact_as_one_gap(demo_run):
+    """The collected demo run holds one Artifact gap with the endpoint's code, not a 500."""
+    with (demo_run / "gaps.csv").open(encoding="utf-8", newline="") as handle:
+        gaps = [row for row in csv.DictReader(handle) if row["service"] == "artifact"]
+    assert [(g["operation"], g["error_code"]) for g in gaps] == [
+        ("ListCustomerAgreements", "UnsupportedOperation")
+    ]
+    assert gaps[0]["error_message"] == artifact.ERROR_MESSAGE

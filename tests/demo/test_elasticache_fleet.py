@@ -8,6 +8,10 @@ from typing import Any
 import boto3
 import pytest
 
+from evidence_lib.checks import evaluate_check
+from evidence_lib.demo.fleet import archive_bucket_name
+from evidence_lib.frames import build_frames
+from evidence_lib.runfolder import open_run
 from tests.fixtures_demo import DEMO_NOW, SeededEndpoint
 
 
@@ -173,7 +177,8 @@ def test_automated_snapshots_follow_retention(demo_endpoint):
     assert len(snapshots) == 35
     assert {s["SnapshotSource"] for s in snapshots} == {"automated"}
     times = [s["NodeSnapshots"][0]["SnapshotCreateTime"] for s in snapshots]
-    assert max(times) == dt.datetime(2026, 11, 29, 3, 0, tzinfo=dt.UTC)
+    newest = (DEMO_NOW - dt.timedelta(days=1)).replace(hour=3)  # the 03:00-04:00 window
+    assert max(times) == newest
     assert snapshots[0]["KmsKeyId"] == fleet.kms_key_arn
 
 
@@ -307,3 +312,48 @@ def test_caches_are_created_before_their_snapshots(demo_endpoint):
     assert _cluster(client, group["MemberClusters"][0])["CacheClusterCreateTime"] == created
     snapshots = _snapshots(client, ReplicationGroupId=group_id)
     assert min(s["NodeSnapshots"][0]["SnapshotCreateTime"] for s in snapshots) > created
+
+
+def test_archive_bucket_keeps_exports_locked_private_and_encrypted(demo_endpoint):
+    """The export archive is versioned, locked 2190 days, private, CMK-encrypted, tiered."""
+    s3, fleet = boto3.client("s3", endpoint_url=demo_endpoint.url), demo_endpoint.fleet
+    bucket = archive_bucket_name(fleet.account_id)
+    assert s3.get_bucket_location(Bucket=bucket).get("LocationConstraint") is None
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    lock = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
+    assert lock["ObjectLockEnabled"] == "Enabled"
+    retention = lock["Rule"]["DefaultRetention"]
+    assert (retention["Mode"], retention["Days"]) == ("GOVERNANCE", 2190)
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert set(block.values()) == {True}
+    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == fleet.kms_key_arn
+    (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert [(t["Days"], t["StorageClass"]) for t in rule["Transitions"]] == [
+        (35, "GLACIER"),
+        (180, "DEEP_ARCHIVE"),
+    ]
+    assert rule["Expiration"]["Days"] >= 2190
+
+
+def test_archive_bucket_holds_snapshot_exports(demo_endpoint):
+    """Exports of the manual snapshots sit under exports/<group>/, encrypted with the CMK."""
+    s3, fleet = boto3.client("s3", endpoint_url=demo_endpoint.url), demo_endpoint.fleet
+    bucket = archive_bucket_name(fleet.account_id)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert "exports/nwh-claims-cache-legacy/nwh-claims-cache-legacy-final-2024.rdb" in keys
+    assert len(keys) == 3
+    head = s3.head_object(Bucket=bucket, Key=keys[0])
+    assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", fleet.kms_key_arn)
+    assert head["ObjectLockMode"] == "GOVERNANCE"
+
+
+@pytest.mark.slow
+def test_demo_parameters_name_the_archive_and_it_passes(demo_run):
+    """parameters/demo.yaml names the archive; long_term_archive passes on its object lock."""
+    params = open_run(demo_run).params
+    assert params.backups.archive_bucket == archive_bucket_name("123456789012")
+    findings = evaluate_check("long_term_archive", build_frames(demo_run), params)
+    assert list(findings["status"]) == ["PASS"]
+    assert list(findings["resource_id"]) == [params.backups.archive_bucket]
+    assert list(findings["reason"]) == ["object lock keeps exports 2190 days"]
