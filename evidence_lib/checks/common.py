@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias, TypeVar, cast
 
+import numpy as np
 import pandas as pd
 
 from evidence_lib.frames.schema import SCHEMAS
@@ -104,19 +105,48 @@ def decide(
     index: pd.Index, rules: Sequence[Rule], default: tuple[str, Reason]
 ) -> tuple[pd.Series, pd.Series]:
     """Return (status, reason) per row: the first rule whose mask holds, else ``default``."""
-    status = pd.Series(default[0], index=index, dtype="string")
-    reason = _reason_series(default[1], index)
-    for mask, rule_status, rule_reason in reversed(rules):
-        hit = mask.reindex(index).astype("boolean").fillna(False).astype(bool)
-        status = status.mask(hit, rule_status)
-        reason = reason.mask(hit, _reason_series(rule_reason, index))
-    return status, reason
+    hits = [_hits(mask, index) for mask, _, _ in rules]
+    statuses = [rule_status for _, rule_status, _ in rules]
+    reasons = [_reason_values(rule_reason, index) for _, _, rule_reason in rules]
+    default_reason = _reason_values(default[1], index)
+    status = np.select(hits, statuses, default[0]) if rules else np.full(len(index), default[0])
+    reason = np.select(hits, reasons, default_reason) if rules else default_reason
+    return (
+        pd.Series(pd.array(status, dtype="string"), index=index),
+        pd.Series(pd.array(_with_na(reason, len(index)), dtype="string"), index=index),
+    )
 
 
-def _reason_series(reason: Reason, index: pd.Index) -> pd.Series:
-    if isinstance(reason, pd.Series):
-        return reason.reindex(index).astype("string")
-    return pd.Series(reason, index=index, dtype="string")
+def _hits(mask: pd.Series, index: pd.Index) -> np.ndarray:
+    """Return the mask as a numpy bool array aligned on ``index`` (``<NA>`` is not a hit)."""
+    if not mask.index.equals(index):
+        mask = mask.reindex(index)
+    if mask.dtype == bool:
+        return mask.to_numpy()
+    return mask.astype("boolean").to_numpy(dtype=bool, na_value=False)
+
+
+def _reason_values(reason: Reason, index: pd.Index) -> Any:
+    """Return a reason as a scalar, or as an object array aligned on ``index``."""
+    if not isinstance(reason, pd.Series):
+        return reason
+    if not reason.index.equals(index):
+        reason = reason.reindex(index)
+    return reason.astype("string").to_numpy(dtype=object, na_value=None)
+
+
+def _with_na(values: Any, length: int) -> Any:
+    """Broadcast a scalar reason to ``length`` rows; arrays pass through."""
+    return np.full(length, values, dtype=object) if np.ndim(values) == 0 else values
+
+
+def _text_column(value: pd.Series | str, index: pd.Index) -> Any:
+    """Return a findings column as a ``string`` array aligned on ``index``."""
+    if not isinstance(value, pd.Series):
+        return pd.array(np.full(len(index), value, dtype=object), dtype="string")
+    if not value.index.equals(index):
+        value = value.reindex(index)
+    return value.array if value.dtype == "string" else value.astype("string").array
 
 
 def findings(
@@ -127,21 +157,19 @@ def findings(
     threshold: str = "",
 ) -> pd.DataFrame:
     """Build findings rows for the resources of ``base`` (a frame with leading columns)."""
-    out = pd.DataFrame(
-        {
-            "check_id": check_id,
-            "account_id": base["account_id"],
-            "region": base["region"],
-            "resource_type": base["resource_type"],
-            "resource_id": base["resource_id"],
-            "status": status,
-            "reason": _reason_series(reason, base.index),
-            "evidence": base["raw_path"].astype("string").fillna(""),
-            "threshold": threshold,
-        },
-        index=base.index,
-    )
-    return out.astype("string").reset_index(drop=True)
+    index = base.index
+    evidence = base["raw_path"]
+    if evidence.hasnans or evidence.dtype != "string":
+        evidence = evidence.astype("string").fillna("")
+    columns = {
+        "check_id": _text_column(check_id, index),
+        **{c: _text_column(base[c], index) for c in CHECK_COLUMNS[1:5]},
+        "status": _text_column(status, index),
+        "reason": _text_column(reason, index),
+        "evidence": _text_column(evidence, index),
+        "threshold": _text_column(threshold, index),
+    }
+    return pd.DataFrame(columns)
 
 
 @functools.cache
@@ -155,7 +183,14 @@ def combine(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
     kept = [part for part in parts if not part.empty]
     if not kept:
         return empty_findings()
-    return pd.concat(kept, ignore_index=True).loc[:, CHECK_COLUMNS].astype("string")
+    joined = kept[0] if len(kept) == 1 else pd.concat(kept, ignore_index=True)
+    if list(joined.columns) != CHECK_COLUMNS:
+        joined = joined.loc[:, CHECK_COLUMNS]
+    if any(dtype != "string" for dtype in joined.dtypes):
+        joined = joined.astype("string")
+    if not isinstance(joined.index, pd.RangeIndex) or joined.index.start != 0:
+        joined = joined.reset_index(drop=True)
+    return joined
 
 
 def gap_places(frames: Frames, operations: Iterable[str]) -> pd.DataFrame:

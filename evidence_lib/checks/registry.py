@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from evidence_lib.checks.common import (
@@ -170,7 +171,10 @@ def evaluate_check(check_id: str, frames: Frames, params: Params) -> pd.DataFram
 
 
 def evaluate_findings(
-    frames: Frames, params: Params, run_meta: Mapping[str, Any] | None = None
+    frames: Frames,
+    params: Params,
+    run_meta: Mapping[str, Any] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Run every registered check once and report its rows under each mapped control.
 
@@ -182,6 +186,8 @@ def evaluate_findings(
         The run's parameters (thresholds, attestations, archive bucket).
     run_meta : mapping, optional
         The run's ``run.json``; gives the collection time and the audit period.
+    timings : dict, optional
+        When given, receives the seconds each check took, by check ID.
 
     Returns
     -------
@@ -191,22 +197,44 @@ def evaluate_findings(
         catalog order of controls and checks.
     """
     view = _FrameView(frames, build_run_context(params, run_meta))
-    catalog = load_catalog()
     results: dict[str, pd.DataFrame] = {}
     for check_id in registered_checks():
         started = time.perf_counter()
         results[check_id] = evaluate_check(check_id, view, params)
         seconds = time.perf_counter() - started
+        if timings is not None:
+            timings[check_id] = seconds
         logger.debug("check %s: %s rows in %.3f s", check_id, len(results[check_id]), seconds)
 
-    mapping = pd.DataFrame(
-        [(c.id, check_id) for c in catalog.controls for check_id in c.checks],
-        columns=["control_id", "check_id"],
-    ).astype("string")
-    rows = pd.concat([r for r in results.values() if not r.empty] or [_empty()], ignore_index=True)
-    out = mapping.merge(rows.astype({"check_id": "string"}), on="check_id", sort=False)
-    out = out.loc[:, FINDINGS_COLUMNS].astype("string")
+    out = _under_controls(results)
     logger.info("findings: %s rows from %s checks", len(out), len(results))
+    return out
+
+
+def _under_controls(results: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Repeat each check's rows under every control mapped to it, in catalog order.
+
+    The checks' rows are concatenated once; each (control, check) pair of the catalog then
+    takes that check's row positions, so the expansion is one ``take`` of the whole frame.
+    """
+    checks = [check_id for check_id, rows in results.items() if not rows.empty]
+    rows = pd.concat([results[c] for c in checks] or [_empty()], ignore_index=True)
+    sizes = [len(results[c]) for c in checks]
+    starts = dict(zip(checks, np.cumsum([0, *sizes[:-1]]), strict=True))
+    pairs = [
+        (control.id, check_id)
+        for control in load_catalog().controls
+        for check_id in control.checks
+        if check_id in starts
+    ]
+    lengths = np.array([len(results[check_id]) for _, check_id in pairs], dtype=np.int64)
+    positions = [np.arange(starts[c], starts[c] + len(results[c])) for _, c in pairs]
+    taken = np.concatenate(positions) if positions else np.array([], dtype=np.int64)
+    controls = np.repeat(np.array([c for c, _ in pairs], dtype=object), lengths)
+    out = rows.loc[:, CHECK_COLUMNS].take(taken).reset_index(drop=True)
+    out.insert(0, "control_id", pd.array(controls, dtype="string"))
+    if any(dtype != "string" for dtype in out.dtypes):
+        out = out.astype("string")
     return out
 
 
