@@ -5,8 +5,9 @@ Usage::
     python bench/seed_scale.py [--groups 1000] [--snapshots 20000] [--records 1000000] [--keep]
 
 The scaled part is added beside the demo fleet, in bulk and in-process (moto's backend through
-``moto_gaps.elasticache``); CloudTrail records come from ``activity.seed_activity``. Later
-benchmarks import ``start_scaled_endpoint``.
+``moto_gaps.elasticache``); CloudTrail records come from ``activity.seed_activity``. Prints
+each part's time and this process's peak RSS. With ``--keep`` it then prints
+``Endpoint: <url>`` and serves until Ctrl-C (SIGINT); ``bench/collect.py`` runs it that way.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import resource
 import threading
 import time
 from collections.abc import Callable
@@ -138,8 +140,11 @@ def main() -> None:
     started = time.perf_counter()
     endpoint = start_scaled_endpoint(args.groups, args.snapshots, args.records)
     print(f"{'total':<40} {time.perf_counter() - started:8.1f} s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    print(f"{'peak RSS (endpoint process)':<40} {peak:8.0f} MB", flush=True)
     try:
         if args.keep:
+            # bench/collect.py reads the URL from this line.
             print(f"Endpoint: {endpoint.url}")
             print("\n".join(shell_lines(endpoint.url)), flush=True)
             threading.Event().wait()
