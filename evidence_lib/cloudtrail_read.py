@@ -17,6 +17,7 @@ import contextlib
 import gc
 import gzip
 import logging
+import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -40,6 +41,8 @@ DECODE_ERRORS: tuple[type[Exception], ...] = (OSError, EOFError, zlib.error, Val
 
 Source = str | Path
 WORKER_FILES = 16
+# NOTE: two processes use the machines we measured on; beyond that the merge dominates.
+MAX_WORKERS = 2
 
 
 @contextlib.contextmanager
@@ -200,7 +203,10 @@ def _read_in_workers(table: EventTable, names: list[str], workers: int) -> None:
 
 
 def read_cloudtrail(
-    sources: Source | Iterable[Source], *, s3_client: Any | None = None, workers: int = 1
+    sources: Source | Iterable[Source],
+    *,
+    s3_client: Any | None = None,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """Read CloudTrail files or objects into the ``cloudtrail_events`` frame.
 
@@ -212,9 +218,10 @@ def read_cloudtrail(
     s3_client : botocore client, optional
         The S3 client for ``s3://`` sources; by default one from the default credential chain
         (``AWS_ENDPOINT_URL`` is honoured).
-    workers : int, default 1
-        Processes parsing local files (S3 objects are always read in this process); more
-        than one pays off from about a hundred thousand records.
+    workers : int, optional
+        Processes parsing local files (S3 objects are always read in this process); by
+        default one per core, at most ``MAX_WORKERS``. Folders of fewer than
+        ``WORKER_FILES`` files are read in this process.
 
     Returns
     -------
@@ -225,6 +232,8 @@ def read_cloudtrail(
         ``source_object`` and ``raw_path`` name the file or object. ``attrs["malformed"]`` is
         a list of ``{"source", "error"}`` for the inputs that could not be read.
     """
+    if workers is None:
+        workers = min(MAX_WORKERS, os.cpu_count() or 1)
     table = EventTable()
     inputs = list(_inputs(sources, s3_client))
     local = [name for name, _ in inputs if not name.startswith("s3://")]

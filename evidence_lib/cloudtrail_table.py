@@ -1,25 +1,29 @@
 """Parsed CloudTrail events gathered in Arrow chunks and built into the frame once.
 
-Rows are kept as tuples until ``CHUNK_ROWS`` of them are gathered, then turned into Arrow
-string arrays and NumPy arrays, so that a quarter of events never sits in memory as millions
-of small Python strings. ``EventTable.to_frame`` deduplicates, sorts and validates.
+Each batch of records (one log file) becomes Arrow arrays at once: Arrow converts the
+records' documented fields natively (``arrow_columns``), and ``record_columns`` reads the
+batches that hold an odd record one record at a time, with the same results. Arrays are
+joined into chunks of ``CHUNK_ROWS``, so that a quarter of events never sits in memory as
+millions of small Python strings. ``EventTable.to_frame`` deduplicates, sorts and validates.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from operator import methodcaller
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from evidence_lib.cloudtrail_parse import (
     BOOL_COLUMNS,
+    CONSOLE_LOGIN_FAILURE,
     FRAME,
-    RECORD_COLUMNS,
     REQUIRED_FIELDS,
     SOURCE_LOOKUP,
     record_columns,
@@ -33,31 +37,188 @@ CHUNK_ROWS = 4_000
 Chunks = tuple[dict[str, list[pa.Array]], list[np.ndarray], list[dict[str, str]]]
 """Arrow chunks per column, event times (ns) per chunk, malformed inputs."""
 _BATCH_COLUMNS = ("source", "source_object", "raw_path")
+_NAT = np.iinfo(np.int64).min
+_TEXT = pa.large_string()
+_NULL_TEXT = pa.scalar(None, _TEXT)
+# CloudTrail's own time format; any other ISO-8601 text is read by pandas.
+_TIME_FORMAT, _TIME_LENGTH = "%Y-%m-%dT%H:%M:%SZ", 20
+
+# The record fields Arrow reads natively, and their columns.
+_FIELDS = {
+    "eventID": "event_id",
+    "eventTime": "event_time",
+    "eventSource": "event_source",
+    "eventName": "event_name",
+    "awsRegion": "aws_region",
+    "recipientAccountId": "recipient_account_id",
+    "sourceIPAddress": "source_ip",
+    "userAgent": "user_agent",
+    "errorCode": "error_code",
+    "errorMessage": "error_message",
+    "readOnly": "read_only",
+    "eventType": "event_type",
+    "managementEvent": "management_event",
+}
+_IDENTITY_TYPE = pa.struct(
+    [
+        ("type", _TEXT),
+        ("arn", _TEXT),
+        ("principalId", _TEXT),
+        ("userName", _TEXT),
+        ("invokedBy", _TEXT),
+        ("onBehalfOf", pa.struct([("userId", _TEXT)])),
+        ("sessionContext", pa.struct([("sessionIssuer", pa.struct([("arn", _TEXT)]))])),
+    ]
+)
+_RECORD_TYPE = pa.struct(
+    [(name, pa.bool_() if col in BOOL_COLUMNS else _TEXT) for name, col in _FIELDS.items()]
+    + [("userIdentity", _IDENTITY_TYPE)]
+)
+_JSON_FIELDS = {
+    "request_parameters": "requestParameters",
+    "response_elements": "responseElements",
+    "resources": "resources",
+}
+_ROLE_TYPES = pa.array(["AssumedRole", "FederatedUser"], _TEXT)
 
 
-def _string_array(values: Iterable[Any]) -> pa.Array:
-    """Return an Arrow string array; empty strings become null."""
-    seq = list(values)
-    try:
-        array = pa.array(seq, type=pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        # NOTE: a field AWS documents as text may hold a number or an object in odd records.
-        array = pa.array([text_value(v) for v in seq], type=pa.string())
+def _nonempty(array: pa.Array) -> pa.Array:
+    """Return a text array with empty strings as null."""
     empty = pc.equal(array, "")
     if pc.any(empty).as_py():
-        array = pc.if_else(empty, pa.scalar(None, pa.string()), array)
+        return pc.if_else(empty, _NULL_TEXT, array)
     return array
 
 
-def _event_times(values: list[Any]) -> np.ndarray:
-    """Return UTC nanoseconds of ISO-8601 texts; unreadable times are NaT."""
-    texts = [v if isinstance(v, str) else None for v in values]
-    times = pd.to_datetime(texts, format="ISO8601", utc=True, errors="coerce")
-    return np.asarray(times.as_unit("ns").asi8)
+def _is(condition: pa.Array) -> pa.Array:
+    """Return a boolean array where null counts as False."""
+    return pc.fill_null(condition, False)
 
 
-def _bool_array(values: list[Any]) -> pa.Array:
-    return pa.array(values, type=pa.bool_())
+def arrow_columns(records: list[Any], account_id: str | None) -> dict[str, pa.Array] | None:
+    """Return the columns of well-formed records as Arrow arrays, converted natively.
+
+    Parameters
+    ----------
+    records : list
+        CloudTrail records (dicts) as in the S3 log files.
+    account_id : str or None
+        The account for ``account_id`` when a record has no ``recipientAccountId``.
+
+    Returns
+    -------
+    dict or None
+        The ``RECORD_COLUMNS`` (large_string and bool arrays, empty strings as null), with
+        the values ``record_columns`` gives. None when a record is not an object, lacks a
+        required field or holds a field of another JSON type than documented: such batches
+        are read by ``record_columns``.
+    """
+    try:
+        struct = pa.array(records, type=_RECORD_TYPE)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    fields = struct.flatten()
+    raw = dict(zip(_FIELDS.values(), fields, strict=False))
+    columns = {c: a if c in BOOL_COLUMNS else _nonempty(a) for c, a in raw.items()}
+    required = [columns[c] for c in ("event_id", "event_time", "event_source", "event_name")]
+    if struct.null_count or any(a.null_count for a in required):
+        return None
+
+    # Identity, sign-in outcome, JSON texts, account.
+    columns.update(_identity_arrays(fields[-1]))
+    columns["error_code"] = _console_failures(records, raw, columns["error_code"])
+    for column, field in _JSON_FIELDS.items():
+        texts = list(map(orjson.dumps, map(methodcaller("get", field), records)))
+        array = pa.array(texts, pa.large_binary()).cast(_TEXT)
+        columns[column] = pc.if_else(pc.equal(array, "null"), _NULL_TEXT, array)
+    account = pa.scalar(account_id, _TEXT)
+    columns["account_id"] = pc.coalesce(columns["recipient_account_id"], account)
+    return columns
+
+
+def _identity_arrays(identity: pa.StructArray) -> dict[str, pa.Array]:
+    """Return the identity columns by the rules of ``cloudtrail_parse``'s docstring."""
+    parts = identity.flatten()
+    kind, arn, principal, user, invoked = (_nonempty(a) for a in parts[:5])
+    behalf = _nonempty(parts[5].flatten()[0])
+    issuer = _nonempty(parts[6].flatten()[0].flatten()[0])
+    missing = pc.is_null(user)
+    if pc.any(missing).as_py():
+        # NOTE: assumed roles, services and Identity Center users carry no userName.
+        tail = _nonempty(pc.replace_substring_regex(arn, "^.*/", ""))
+        role = _is(pc.and_(pc.is_in(kind, _ROLE_TYPES), pc.match_substring(arn, "/")))
+        center = _is(pc.equal(kind, "IdentityCenterUser"))
+        derived = pc.if_else(
+            role,
+            tail,
+            pc.if_else(
+                _is(pc.equal(kind, "AWSService")), invoked, pc.if_else(center, behalf, _NULL_TEXT)
+            ),
+        )
+        user = pc.if_else(missing, derived, user)
+        behalf_id = pc.and_(pc.and_(center, missing), pc.is_null(principal))
+        principal = pc.if_else(behalf_id, behalf, principal)
+    return {
+        "user_identity_type": kind,
+        "principal_arn": arn,
+        "principal_id": principal,
+        "user_name": user,
+        "session_issuer_arn": issuer,
+    }
+
+
+def _console_failures(records: list[Any], raw: dict[str, pa.Array], codes: pa.Array) -> pa.Array:
+    """Return error codes with ``ConsoleLoginFailure`` for failed console sign-ins."""
+    # NOTE: a failed console sign-in has no errorCode; its outcome is in responseElements.
+    sign_in = pc.equal(raw["event_type"], "AwsConsoleSignIn")
+    candidates = _is(pc.and_(sign_in, pc.is_null(raw["error_code"])))
+    if not pc.any(candidates).as_py():
+        return codes
+    values = codes.to_pylist()
+    for index in np.flatnonzero(candidates.to_numpy(zero_copy_only=False)):
+        response = records[index].get("responseElements")
+        if isinstance(response, dict) and response.get("ConsoleLogin") == "Failure":
+            values[index] = CONSOLE_LOGIN_FAILURE
+    return pa.array(values, _TEXT)
+
+
+def _string_array(values: Iterable[Any]) -> pa.Array:
+    """Return an Arrow text array; empty strings become null."""
+    seq = list(values)
+    try:
+        array = pa.array(seq, type=_TEXT)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # NOTE: a field AWS documents as text may hold a number or an object in odd records.
+        array = pa.array([text_value(v) for v in seq], type=_TEXT)
+    return _nonempty(array)
+
+
+def _python_columns(
+    records: Iterable[Any], account_id: str | None
+) -> tuple[dict[str, pa.Array], int]:
+    """Return the columns of ``record_columns`` as Arrow arrays, and the malformed count."""
+    columns, bad = record_columns(records, account_id)
+    times = [v if isinstance(v, str) else None for v in columns["event_time"]]
+    columns["event_time"] = times
+    arrays = {
+        name: pa.array(values, pa.bool_()) if name in BOOL_COLUMNS else _string_array(values)
+        for name, values in columns.items()
+    }
+    return arrays, bad
+
+
+def _event_times(texts: pa.Array) -> np.ndarray:
+    """Return UTC nanoseconds of ISO-8601 texts; unreadable times are ``_NAT``."""
+    plain = _is(pc.equal(pc.utf8_length(texts), _TIME_LENGTH))
+    parsed = pc.strptime(texts, format=_TIME_FORMAT, unit="ns", error_is_null=True)
+    nanos = pc.if_else(plain, parsed.cast(pa.int64()), pa.scalar(None, pa.int64()))
+    times = pc.fill_null(nanos, _NAT).to_numpy().copy()
+    others = np.flatnonzero((times == _NAT) & texts.is_valid().to_numpy(zero_copy_only=False))
+    if len(others):
+        values = texts.take(pa.array(others)).to_pylist()
+        parsed_others = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
+        times[others] = np.asarray(parsed_others.as_unit("ns").asi8)
+    return times
 
 
 class EventTable:
@@ -68,7 +229,7 @@ class EventTable:
     """
 
     def __init__(self) -> None:
-        self._lists: dict[str, list[Any]] = {c: [] for c in (*RECORD_COLUMNS, *_BATCH_COLUMNS)}
+        self._pending: dict[str, list[pa.Array]] = {}
         self._rows = 0
         self._arrays: dict[str, list[pa.Array]] = {}
         self._times: list[np.ndarray] = []
@@ -84,13 +245,15 @@ class EventTable:
         account_id: str | None = None,
     ) -> int:
         """Add the records of one source; return how many were malformed."""
-        columns, bad = record_columns(records, account_id)
+        given = records if isinstance(records, list) else list(records)
+        columns, bad = arrow_columns(given, account_id), 0
+        if columns is None:
+            columns, bad = _python_columns(given, account_id)
         count = len(columns["event_id"])
-        lists = self._lists
-        for name, values in columns.items():
-            lists[name] += values
         for name, value in zip(_BATCH_COLUMNS, (source, source_object, raw_path), strict=True):
-            lists[name] += [value] * count
+            columns[name] = pa.repeat(pa.scalar(value, _TEXT), count)
+        for name, array in columns.items():
+            self._pending.setdefault(name, []).append(array)
         if bad:
             self.report(source_object, f"{bad} record(s) lacking {', '.join(REQUIRED_FIELDS)}")
         self._rows += count
@@ -104,17 +267,12 @@ class EventTable:
         self.malformed.append({"source": source, "error": error})
 
     def _flush(self) -> None:
-        lists = self._lists
-        self._lists = {name: [] for name in lists}
-        self._rows = 0
-        if not lists["event_id"]:
+        pending, self._pending, self._rows = self._pending, {}, 0
+        if not pending or not sum(len(a) for a in pending["event_id"]):
             return
-        times = _event_times(lists.pop("event_time"))
-        arrays = {
-            name: _bool_array(values) if name in BOOL_COLUMNS else _string_array(values)
-            for name, values in lists.items()
-        }
-        keep = times != np.iinfo(np.int64).min
+        arrays = {name: pa.concat_arrays(parts) for name, parts in pending.items()}
+        times = _event_times(arrays.pop("event_time"))
+        keep = times != _NAT
         if not keep.all():
             self._report_unreadable_times(arrays["source_object"], keep)
             mask = pa.array(keep)
