@@ -396,19 +396,36 @@ def lookup(
     """Left-join ``columns`` of ``table`` onto ``frame``'s rows, keeping ``frame``'s index.
 
     ``on`` maps columns of ``frame`` to columns of ``table``; the first match of each key in
-    ``table`` is used. The column name ``matched`` gives True where a row of ``table`` matched.
+    ``table`` is used (``<NA>`` keys match ``<NA>``, as in a merge). The column name ``matched``
+    gives True where a row of ``table`` matched.
     """
-    values = [c for c in columns if c != "matched"]
-    right = table.loc[:, [*on.values(), *values]].drop_duplicates(list(on.values()))
-    right = right.rename(columns={v: k for k, v in on.items()}).assign(matched=True)
-    left = frame.loc[:, list(on)]
-    for key in on:
-        if str(left[key].dtype) != str(right[key].dtype):
-            right = right.astype({key: left[key].dtype})
-    merged = left.merge(right, how="left", on=list(on), sort=False)
-    merged.index = frame.index
-    merged["matched"] = merged["matched"].astype("boolean").fillna(False).astype(bool)
-    return merged.loc[:, list(columns)]
+    left = [frame[key] for key in on]
+    right = [
+        table[column] if str(table[column].dtype) == str(probe.dtype) else
+        table[column].astype(probe.dtype)
+        for probe, column in zip(left, on.values(), strict=True)
+    ]  # fmt: skip
+    keys, probes = _key_index(right), _key_index(left)
+    first = ~keys.duplicated(keep="first")
+    found = keys[first].get_indexer(probes)
+    positions = np.append(np.flatnonzero(first), -1)
+    rows = positions[found]  # found is -1 on a miss, and positions[-1] is -1
+    out = {
+        column: (found >= 0) if column == "matched" else _take(table[column], rows)
+        for column in columns
+    }
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _key_index(keys: Sequence[pd.Series]) -> pd.Index:
+    if len(keys) == 1:
+        return pd.Index(keys[0])
+    return pd.MultiIndex.from_arrays(keys)
+
+
+def _take(column: pd.Series, rows: np.ndarray) -> Any:
+    """Take ``rows`` of ``column``; -1 gives a missing value (numpy dtypes widen as a merge)."""
+    return pd.api.extensions.take(column.array, rows, allow_fill=True)
 
 
 def places_with(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
