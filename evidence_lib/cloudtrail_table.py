@@ -325,6 +325,7 @@ class EventTable:
                 times,
             )
             in_order = bool(np.array_equal(order, np.arange(len(times))))
+            shared = _paths_shared(self._arrays)
             # NOTE: one column at a time, so that the unsorted copy is freed as we go.
             columns = {}
             pool = pa.default_memory_pool()
@@ -334,10 +335,23 @@ class EventTable:
                 del column
                 # NOTE: Arrow's allocator keeps freed pages; hand them back before the next copy.
                 pool.release_unused()
+            if shared:
+                columns["raw_path"] = columns["source_object"]
             frame = _assemble(columns, times if in_order else times[order])
         SCHEMAS[FRAME].validate(frame)
         frame.attrs["malformed"] = list(self.malformed)
         return frame
+
+
+def _paths_shared(arrays: dict[str, list[pa.Array]]) -> bool:
+    """Drop ``raw_path`` when it equals ``source_object`` everywhere; return whether it did."""
+    # NOTE: files read at hand have raw_path == source_object; one array then serves both
+    # columns (pandas shares it), which saves a long path per row.
+    paths = pa.chunked_array(arrays["raw_path"])
+    if pc.all(pc.equal(paths, pa.chunked_array(arrays["source_object"]))).as_py() is False:
+        return False
+    del arrays["raw_path"]
+    return True
 
 
 def _dedupe_sort_order(
