@@ -149,6 +149,12 @@ def start_endpoint(groups: int, snapshots: int) -> tuple[subprocess.Popen[str], 
     raise SystemExit(f"seed_scale.py exited ({server.wait()}) before printing its URL")
 
 
+def _cpu_seconds(process: psutil.Process) -> float:
+    """Return a process's user plus system CPU seconds so far (wall time varies with load)."""
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
 def stop_endpoint(server: subprocess.Popen[str]) -> None:
     """Interrupt the endpoint process (it stops its server on Ctrl-C); kill it if it lingers."""
     server.send_signal(signal.SIGINT)
@@ -198,9 +204,13 @@ def main() -> None:
         os.environ["AWS_ENDPOINT_URL"] = url
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
             os.environ.setdefault(name, "demo")
-        started = time.perf_counter()
+        endpoint_cpu, started = _cpu_seconds(psutil.Process(server.pid)), time.perf_counter()
         run_dir = collect_run(load_params(PARAMS), out_dir=out_dir, progress=False)
         wall = time.perf_counter() - started
+        endpoint_cpu = _cpu_seconds(psutil.Process(server.pid)) - endpoint_cpu
+        print(f"CPU time, collector        {_cpu_seconds(psutil.Process()):8.1f} s")
+        print(f"CPU time, endpoint         {endpoint_cpu:8.1f} s (during collect_run)")
+        print(f"load average (1 min)       {os.getloadavg()[0]:8.1f} on {os.cpu_count()} CPUs")
 
         # report
         server_rss = psutil.Process(server.pid).memory_info().rss / 2**20
