@@ -15,12 +15,16 @@ from evidence_lib.checks.common import (
 )
 from evidence_lib.checks.registry import register
 
+_BAA_COLUMNS = ("account_id", "agreement", "evidence")
+
 
 def _active_baas(agreements: pd.DataFrame) -> pd.DataFrame:
     name = agreements["name"].astype("string").str.lower()
     is_baa = name.str.contains("business associate", regex=False).fillna(False)
     active = agreements["state"].astype("string").str.lower().eq("active").fillna(False)
     found = agreements.loc[is_baa & active]
+    if found.empty:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in _BAA_COLUMNS})
     per_account = found.groupby("account_id", as_index=False).agg(
         agreement=("name", "first"), evidence=("raw_path", lambda s: ";".join(s.dropna()))
     )

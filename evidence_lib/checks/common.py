@@ -315,16 +315,22 @@ def evaluate_caches(
     """
     caches = node_caches(frames)
     parts = [gap_findings(frames, check_id, NODE_OPERATIONS, "caches", threshold)]
-    skip = is_memcached(caches) if memcached else pd.Series(False, index=caches.index)
-    if memcached and skip.any():
-        parts.append(findings(caches.loc[skip], check_id, memcached[0], memcached[1], threshold))
-    judged = caches.loc[~skip]
+    others, memcached_caches = derived(frames, "node_caches_split", lambda: _split(caches))
+    judged = others if memcached else caches
+    if memcached and not memcached_caches.empty:
+        parts.append(findings(memcached_caches, check_id, memcached[0], memcached[1], threshold))
     if not judged.empty:
         status, reason = decider(judged)
         parts.append(findings(judged, check_id, status, reason, threshold))
     if serverless is not None:
         parts.append(_evaluate_serverless(frames, check_id, serverless, threshold))
     return combine(parts)
+
+
+def _split(caches: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split the caches into (Redis OSS/Valkey, Memcached), each keeping its rows' order."""
+    memcached = is_memcached(caches)
+    return caches.loc[~memcached], caches.loc[memcached]
 
 
 def _evaluate_serverless(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from evidence_lib.checks.common import (
@@ -36,7 +38,9 @@ SERVERLESS_PATCHED = (
 DEFAULT_PORT = 6379
 
 
+@functools.cache
 def _support_table() -> pd.DataFrame:
+    """Return the bundled end-of-support table (shared: never modify it in place)."""
     _, entries = load_engine_support()
     return pd.DataFrame(
         {
