@@ -5,7 +5,8 @@ Naive: for each control, ``papermill`` CLI, then ``jupyter nbconvert --to html``
 WeasyPrint on that HTML, one report at a time. Prints both times and the ratio.
 
 Usage: ``python bench/render.py [RUN_DIR] [--controls N]``; without RUN_DIR the demo endpoint
-is seeded and collected first (not timed).
+is seeded and collected first (not timed). Prints per-report seconds of both pipelines
+and per-phase totals.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from evidence_lib.reports.naming import safe_name
 from evidence_lib.reports.rundata import load_controls
-from evidence_lib.reports.runner import TEMPLATE_DIR, render_run
+from evidence_lib.reports.runner import TEMPLATE_DIR, RenderResult, phase_totals, render_run
 
 BIN = Path(sys.executable).parent
 
@@ -41,36 +42,50 @@ def make_demo_run(parent: Path) -> Path:
     return run_dir
 
 
-def naive_render(run_dir: Path, control_ids: list[str]) -> float:
-    """Render one report at a time with the stock command-line tools; return seconds."""
+def _naive_one(run_dir: Path, out: Path, control_id: str, domain: str) -> dict[str, float]:
+    """Render one report with the three stock CLIs; return seconds per step."""
+    name = safe_name(control_id)
+    notebook = out / f"{name}.ipynb"
+    papermill = [str(BIN / "papermill"), str(TEMPLATE_DIR / f"{domain}.ipynb"), str(notebook)]
+    params = ["-k", "python3", "-r", "run_dir", str(run_dir), "-r", "control_id", control_id]
+    html = [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(notebook)]
+    pdf = [str(BIN / "weasyprint"), str(notebook.with_suffix(".html")), str(out / f"{name}.pdf")]
+    steps = {"papermill": [*papermill, *params, "--no-progress-bar"], "nbconvert": html, "pdf": pdf}
+    seconds = {}
+    for step, command in steps.items():
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        seconds[step] = time.perf_counter() - start
+    return seconds
+
+
+def naive_render(run_dir: Path, control_ids: list[str]) -> dict[str, dict[str, float]]:
+    """Render one report at a time with the stock command-line tools; seconds per report."""
     controls = load_controls()
     out = run_dir / "naive"
     out.mkdir(exist_ok=True)
-    start = time.perf_counter()
-    for control_id in control_ids:
-        name = safe_name(control_id)
-        template = TEMPLATE_DIR / f"{controls[control_id].domain}.ipynb"
-        notebook = out / f"{name}.ipynb"
-        papermill = [str(BIN / "papermill"), str(template), str(notebook), "-k", "python3"]
-        params = [
-            "-r",
-            "run_dir",
-            str(run_dir),
-            "-r",
-            "control_id",
-            control_id,
-            "--no-progress-bar",
-        ]
-        subprocess.run([*papermill, *params], check=True, capture_output=True)
-        html = [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(notebook)]
-        subprocess.run(html, check=True, capture_output=True)
-        pdf = [
-            str(BIN / "weasyprint"),
-            str(notebook.with_suffix(".html")),
-            str(out / f"{name}.pdf"),
-        ]
-        subprocess.run(pdf, check=True, capture_output=True)
-    return time.perf_counter() - start
+    return {c: _naive_one(run_dir, out, c, controls[c].domain) for c in control_ids}
+
+
+def _print_reports(ours: RenderResult, naive: dict[str, dict[str, float]]) -> None:
+    """Print one line per report: our phases (overlapping in time) and the naive steps."""
+    print(f"{'report':<16}{'ours exec/html/pdf (s)':>26}{'naive pm/nbc/pdf (s)':>26}{'naive':>8}")
+    for control_id, result in ours.timings.items():
+        mine = "/".join(f"{result.phases.get(p, 0):.1f}" for p in ("execute", "html", "pdf"))
+        steps = naive.get(control_id, {})
+        theirs = "/".join(f"{v:.1f}" for v in steps.values()) or "-"
+        total = f"{sum(steps.values()):.1f}" if steps else "-"
+        print(f"{control_id:<16}{mine:>26}{theirs:>26}{total:>8}")
+
+
+def _print_totals(ours: RenderResult, naive: dict[str, dict[str, float]]) -> None:
+    """Print per-phase totals of both pipelines."""
+    print(f"ours per-phase totals (s, summed over workers): {phase_totals(ours.timings)}")
+    naive_totals: dict[str, float] = {}
+    for steps in naive.values():
+        for step, seconds in steps.items():
+            naive_totals[step] = round(naive_totals.get(step, 0.0) + seconds, 1)
+    print(f"naive per-step totals (s): {naive_totals}")
 
 
 def main() -> None:
@@ -91,9 +106,13 @@ def main() -> None:
     start = time.perf_counter()
     result = render_run(ours_dir, controls=control_ids, jobs=args.jobs, progress=False)
     ours = time.perf_counter() - start
-    naive = naive_render(naive_dir, control_ids)
+    start = time.perf_counter()
+    steps = naive_render(naive_dir, control_ids)
+    naive = time.perf_counter() - start
 
-    print(f"reports: {len(control_ids)} (ours ok: {result.ok})")
+    _print_reports(result, steps)
+    _print_totals(result, steps)
+    print(f"reports: {len(control_ids)} (ours ok: {result.ok}; ours adds the summary)")
     print(f"ours (warm kernels, {args.jobs} workers, html+pdf+index+bundle): {ours:.1f} s")
     print(f"naive (papermill CLI, nbconvert --to html, weasyprint): {naive:.1f} s")
     print(f"ratio ours/naive: {ours / naive:.2f} (target <= 0.33)")

@@ -6,6 +6,7 @@ Registered as the nbconvert exporters ``evidence-html`` and ``evidence-pdf``, so
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,19 @@ logger = logging.getLogger(__name__)
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 CSS_PATH = TEMPLATE_DIR / "evidence" / "evidence.css"
+
+
+@functools.cache
+def _font_config() -> Any:
+    """Return this process's WeasyPrint font configuration, shared by every document."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def warm_up_pdf() -> None:
+    """Import WeasyPrint and load the fonts now, so that the first report does not wait."""
+    export_pdf_bytes("<!DOCTYPE html><html><body><p>warm-up</p></body></html>")
 
 
 def export_pdf_bytes(html: str) -> bytes:
@@ -40,7 +54,7 @@ def export_pdf_bytes(html: str) -> bytes:
     # Only inline data: URLs are fetched; any other URL fails the export (reports are offline).
     fetcher = weasyprint.urls.URLFetcher(allowed_protocols=["data"], fail_on_errors=True)
     document = weasyprint.HTML(string=html, url_fetcher=fetcher, media_type="print")
-    pdf = document.write_pdf()
+    pdf = document.write_pdf(font_config=_font_config())
     if pdf is None:
         raise RenderError("WeasyPrint returned no PDF")
     return bytes(pdf)

@@ -22,17 +22,24 @@ from evidence_lib.runfolder import write_manifest
 logger = logging.getLogger(__name__)
 
 FORMATS = ("html", "pdf")
+# The templates' source is <repo>/notebooks; an installed package carries the copy below.
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+PACKAGED_TEMPLATE_DIR = Path(__file__).resolve().parent / "notebooks"
 
 
 @dataclass(frozen=True)
 class RenderResult:
-    """Outcome of ``render_run``: ``errors`` maps control IDs to what went wrong."""
+    """Outcome of ``render_run``.
+
+    ``errors`` maps control IDs to what went wrong; ``timings`` holds each report's result
+    with its seconds per phase (``execute``, ``html``, ``pdf``), the summary included.
+    """
 
     ok: bool
     index_path: Path
     errors: dict[str, str] = field(default_factory=dict)
     run_dir: Path | None = None
+    timings: dict[str, TaskResult] = field(default_factory=dict)
 
 
 def _settings(meta: dict[str, Any]) -> dict[str, Any]:
@@ -57,11 +64,34 @@ def _formats(wanted: list[str] | None) -> tuple[str, ...]:
     return chosen
 
 
-def _template(name: str) -> str:
-    path = TEMPLATE_DIR / f"{name}.ipynb"
-    if not path.is_file():
-        raise RenderError(f"report template {path.name} not found in {TEMPLATE_DIR}")
-    return str(path)
+def template_dirs(template_dir: Path | None = None) -> list[Path]:
+    """Return the folders searched for report templates, in order.
+
+    Parameters
+    ----------
+    template_dir : Path, optional
+        A folder of templates to use instead of the defaults.
+
+    Returns
+    -------
+    list of Path
+        ``template_dir`` alone when given; else ``<repo>/notebooks`` (the source of the
+        templates), then the copy installed with the package.
+    """
+    if template_dir is not None:
+        return [Path(template_dir).resolve()]
+    return [TEMPLATE_DIR, PACKAGED_TEMPLATE_DIR]
+
+
+def find_template(name: str, template_dir: Path | None = None) -> Path:
+    """Return the template ``<name>.ipynb``; RenderError names every folder searched."""
+    searched = template_dirs(template_dir)
+    for folder in searched:
+        path = folder / f"{name}.ipynb"
+        if path.is_file():
+            return path
+    where = ", ".join(str(folder) for folder in searched)
+    raise RenderError(f"report template {name}.ipynb not found; looked in: {where}")
 
 
 def _write_detail_csv(run: RunData, control: ControlInfo) -> None:
@@ -73,6 +103,7 @@ def _write_detail_csv(run: RunData, control: ControlInfo) -> None:
 def _tasks(
     run: RunData, controls: list[ControlInfo], formats: tuple[str, ...], settings: dict[str, Any]
 ) -> list[Task]:
+    """Return one task per control; ``settings`` holds the render parameters and overrides."""
     generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     common = {"run_id": str(run.meta.get("run_id", run.run_dir.name)), "generated_at": generated,
               "version": __version__}  # fmt: skip
@@ -82,7 +113,7 @@ def _tasks(
         Task(
             control_id=c.control_id,
             name=safe_name(c.control_id),
-            template=_template(c.domain),
+            template=str(find_template(c.domain, settings.get("template_dir"))),
             run_dir=str(run.run_dir),
             formats=formats,
             timeout_seconds=timeout,
@@ -93,11 +124,11 @@ def _tasks(
     ]
 
 
-def _summary_task(run: RunData, template_task: Task) -> Task:
+def _summary_task(template_task: Task, template_dir: Path | None) -> Task:
     return Task(
         control_id="summary",
         name="summary",
-        template=_template("summary"),
+        template=str(find_template("summary", template_dir)),
         run_dir=template_task.run_dir,
         formats=("html", "pdf"),
         timeout_seconds=template_task.timeout_seconds,
@@ -107,7 +138,7 @@ def _summary_task(run: RunData, template_task: Task) -> Task:
 
 
 def _execute(
-    tasks: list[Task], run: RunData, jobs: int, progress: bool
+    tasks: list[Task], run: RunData, jobs: int, progress: bool, template_dir: Path | None
 ) -> tuple[dict[str, TaskResult], TaskResult]:
     """Execute the control tasks, write index.json, then execute the summary on the same pool."""
     stall = max(task.timeout_seconds for task in tasks) * 4 + 120
@@ -115,7 +146,7 @@ def _execute(
     try:
         results = pool.run(tasks, progress, stall)
         write_index_json(run, tasks, results)
-        summary = pool.run([_summary_task(run, tasks[0])], False, stall)["summary"]
+        summary = pool.run([_summary_task(tasks[0], template_dir)], False, stall)["summary"]
     finally:
         pool.close()
     return results, summary
@@ -127,6 +158,8 @@ def render_run(
     formats: list[str] | None = None,
     jobs: int | None = None,
     progress: bool = True,
+    template_dir: Path | None = None,
+    timeout_seconds: int | None = None,
 ) -> RenderResult:
     """Render every selected control's report, the summary, index.html and bundle.zip.
 
@@ -142,6 +175,10 @@ def render_run(
         Worker processes, each with one warm kernel (default: ``render.jobs``, else CPUs).
     progress : bool
         Show a progress bar over the reports.
+    template_dir : Path, optional
+        Folder of the report templates (default: see ``template_dirs``).
+    timeout_seconds : int, optional
+        Longest a notebook cell may run (default: ``render.timeout_seconds``, else 300).
 
     Returns
     -------
@@ -152,6 +189,8 @@ def render_run(
     start = time.perf_counter()
     run = RunData(run_dir)
     settings = _settings(run.meta)
+    settings["template_dir"] = template_dir
+    settings["timeout_seconds"] = timeout_seconds or settings.get("timeout_seconds")
     selected = _select(load_controls(), controls or settings.get("controls"))
     chosen = _formats(formats or settings.get("formats"))
     workers = max(1, min(jobs or settings.get("jobs") or os.cpu_count() or 1, len(selected)))
@@ -161,7 +200,7 @@ def render_run(
     for control in selected:
         _write_detail_csv(run, control)
     tasks = _tasks(run, selected, chosen, settings)
-    results, summary = _execute(tasks, run, workers, progress)
+    results, summary = _execute(tasks, run, workers, progress, template_dir)
 
     # Index, summary PDF and bundle; the manifest is written last.
     summary_pdf = run.run_dir / "reports" / "summary.pdf"
@@ -170,9 +209,17 @@ def render_run(
     index_path = write_index_html(run, tasks, results, summary)
     write_bundle(run.run_dir)
     write_manifest(run.run_dir)
-    errors = {cid: r.error for cid, r in results.items() if r.error}
-    if summary.error:
-        errors["summary"] = summary.error
-    logger.info("rendered %s reports in %.1fs, %s errors", len(tasks), time.perf_counter() - start,
-                len(errors))  # fmt: skip
-    return RenderResult(not errors, index_path, errors, run.run_dir)
+    timings = {**results, "summary": summary}
+    errors = {cid: r.error for cid, r in timings.items() if r.error}
+    logger.info("rendered %s reports in %.1fs, %s errors; seconds per phase: %s", len(tasks),
+                time.perf_counter() - start, len(errors), phase_totals(timings))  # fmt: skip
+    return RenderResult(not errors, index_path, errors, run.run_dir, timings)
+
+
+def phase_totals(timings: dict[str, TaskResult]) -> dict[str, float]:
+    """Return the seconds spent per phase (``execute``, ``html``, ``pdf``) over all reports."""
+    totals: dict[str, float] = {}
+    for result in timings.values():
+        for phase, seconds in result.phases.items():
+            totals[phase] = round(totals.get(phase, 0.0) + seconds, 2)
+    return totals

@@ -12,6 +12,7 @@ import multiprocessing as mp
 import queue
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -44,6 +45,7 @@ class TaskResult:
     control_id: str
     error: str | None
     seconds: float
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def notebook_error(nb: nbformat.NotebookNode) -> str | None:
@@ -95,20 +97,24 @@ def _execute(task: Task, kernel: Any, out: Path) -> tuple[nbformat.NotebookNode,
             execution_timeout=task.timeout_seconds,
         )
     except Exception as exc:  # noqa: BLE001 - any failure of one report marks it ERROR
-        failure = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:300]}"
+        # The first line says what happened (a timeout's later lines preview the cell).
+        lines = [line for line in str(exc).splitlines() if line.strip()] or [""]
+        failure = f"{type(exc).__name__}: {lines[0].strip()[:300]}"
     nb = nbformat.read(out, as_version=4)
     return nb, notebook_error(nb) or failure
 
 
-def run_task(task: Task, kernel: Any, exporter: Any) -> TaskResult:
-    """Execute, check, write and export one report; never raises for a failed report."""
+def export_task(
+    task: Task, nb: nbformat.NotebookNode, error: str | None, exporter: Any
+) -> dict[str, Any]:
+    """Write the executed notebook, its HTML and its PDF; return the error and phase seconds."""
     from evidence_lib.reports.export import export_pdf_bytes
 
-    start = time.perf_counter()
+    phases: dict[str, float] = {}
     out = Path(task.run_dir) / "reports" / f"{task.name}.ipynb"
-    nb, error = _execute(task, kernel, out)
 
     # Record the outcome in the artefact itself, then export what there is.
+    start = time.perf_counter()
     _scrub(nb, task)
     nb.metadata["evidence"] = {**task.metadata, "error": error}
     nbformat.write(nb, out)
@@ -116,30 +122,76 @@ def run_task(task: Task, kernel: Any, exporter: Any) -> TaskResult:
         html, _ = exporter.from_notebook_node(nb)
         if "html" in task.formats:
             out.with_suffix(".html").write_text(html, encoding="utf-8")
+        phases["html"] = time.perf_counter() - start
         if "pdf" in task.formats:
+            start = time.perf_counter()
             out.with_suffix(".pdf").write_bytes(export_pdf_bytes(html))
+            phases["pdf"] = time.perf_counter() - start
     except Exception as exc:  # noqa: BLE001 - an export failure marks the report ERROR
         logger.exception("export of %s failed", task.control_id)
         error = error or f"export failed: {type(exc).__name__}: {exc}"
-    return TaskResult(task.control_id, error, time.perf_counter() - start)
+    return {"error": error, "phases": phases}
+
+
+def run_task(task: Task, kernel: Any, exporter: Any) -> TaskResult:
+    """Execute, check, write and export one report; never raises for a failed report."""
+    start = time.perf_counter()
+    out = Path(task.run_dir) / "reports" / f"{task.name}.ipynb"
+    nb, error = _execute(task, kernel, out)
+    executed = time.perf_counter() - start
+    exported = export_task(task, nb, error, exporter)
+    phases = {"execute": executed, **exported["phases"]}
+    return TaskResult(task.control_id, exported["error"], time.perf_counter() - start, phases)
+
+
+def _export_and_answer(
+    task: Task, nb: nbformat.NotebookNode, error: str | None, timing: tuple[float, float], ctx: Any
+) -> None:
+    """Export one executed report (on the export thread) and put its result on the queue."""
+    started, executed = timing
+    try:
+        exported = export_task(task, nb, error, ctx["exporter"])
+    except Exception as exc:  # noqa: BLE001 - the parent must get an answer for every task
+        logger.exception("writing %s failed", task.control_id)
+        exported = {"error": error or f"write failed: {type(exc).__name__}: {exc}", "phases": {}}
+    phases = {"execute": executed, **exported["phases"]}
+    seconds = time.perf_counter() - started
+    ctx["results"].put(TaskResult(task.control_id, exported["error"], seconds, phases))
+
+
+def _warm_exporters() -> Any:
+    """Import nbconvert and WeasyPrint and load the fonts once, while the kernel starts."""
+    from evidence_lib.reports.export import EvidenceHTMLExporter, warm_up_pdf
+
+    warm_up_pdf()
+    return EvidenceHTMLExporter()
 
 
 def worker_main(tasks: Any, results: Any, startup_timeout: float) -> None:
-    """Serve tasks from ``tasks`` until a ``None`` arrives, on one warm kernel."""
-    from evidence_lib.reports.export import EvidenceHTMLExporter
+    """Serve tasks from ``tasks`` until a ``None`` arrives, on one warm kernel.
+
+    Export (HTML and PDF) runs on one thread of its own, so that the PDF of one report is
+    printed while the kernel executes the next.
+    """
     from evidence_lib.reports.kernels import WarmKernel, WarmKernelEngine
 
     kernel = WarmKernel(startup_timeout)
-    exporter = EvidenceHTMLExporter()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export")
     try:
+        warming = pool.submit(_warm_exporters)
         kernel.start()
         WarmKernelEngine.kernel = kernel
+        ctx = {"exporter": warming.result(), "results": results}
         while (task := tasks.get()) is not None:
-            result = run_task(task, kernel, exporter)
-            results.put(result)
-            if result.error:
+            started = time.perf_counter()
+            out = Path(task.run_dir) / "reports" / f"{task.name}.ipynb"
+            nb, error = _execute(task, kernel, out)
+            timing = (started, time.perf_counter() - started)
+            pool.submit(_export_and_answer, task, nb, error, timing, ctx)
+            if error:
                 kernel.restart()
     finally:
+        pool.shutdown(wait=True)
         kernel.stop()
 
 
