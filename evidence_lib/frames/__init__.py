@@ -117,6 +117,14 @@ def build_cloudtrail_events(store: RawStore) -> pd.DataFrame:
     return frame
 
 
+def _build_log_files(store: RawStore) -> pd.DataFrame:
+    from evidence_lib.cloudtrail_files import build_cloudtrail_log_files
+
+    frame = build_cloudtrail_log_files(store)
+    SCHEMAS["cloudtrail_log_files"].validate(frame)
+    return frame
+
+
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     tmp = path.with_suffix(".parquet.tmp")
     frame.to_parquet(tmp, engine="pyarrow", index=False)
@@ -146,6 +154,7 @@ def build_frames(run_dir: Path) -> dict[str, pd.DataFrame]:
     # build, in schema order
     frames = {name: BUILDERS[name](store) for name in SCHEMAS if name in BUILDERS}
     frames["cloudtrail_events"] = build_cloudtrail_events(store)
+    frames["cloudtrail_log_files"] = _build_log_files(store)
     frames = {name: frames[name] for name in SCHEMAS}
 
     # write

@@ -403,6 +403,21 @@ SCHEMAS: dict[str, FrameSchema] = {
             source_object="str",
         ),
         _schema(
+            "cloudtrail_log_files",
+            "One row per CloudTrail log prefix and day listed in a trail bucket "
+            "(ListObjectsV2 per day, archive pages' sources); resource_type 'log_day', region "
+            "the log region; counts are <NA> where the listing failed (listed False).",
+            bucket="str",
+            key_prefix="str",
+            day_time="time",
+            listed="bool",
+            list_error_code="str",
+            log_files="int",
+            bytes="int",
+            files_read="int",
+            records_total="int",
+        ),
+        _schema(
             "collection_gaps",
             "One row per API call that failed; resource_type 'api_call', resource_id "
             "'<service>:<Operation>'.",
