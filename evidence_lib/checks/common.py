@@ -375,14 +375,17 @@ def parse_versions(series: pd.Series) -> pd.DataFrame:
     """Split engine versions like ``7.1.0`` or ``6.x`` into Int64 ``major``, ``minor``, ``patch``.
 
     A missing part (``6.x``, ``7``) is ``<NA>``; ``sort_key`` orders versions with missing parts
-    treated as 0.
+    treated as 0. Each distinct version is parsed once.
     """
-    parts = series.astype("string").str.extract(r"^\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?")
+    codes, distinct = pd.factorize(series.astype("string"))
+    # NOTE: code -1 (a missing version) takes the last row, the parse of <NA>.
+    values = pd.Series(pd.array([*distinct, pd.NA], dtype="string"))
+    parts = values.str.extract(r"^\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?")
     parts.columns = ["major", "minor", "patch"]
     parts = parts.astype("Int64")
     filled = parts.fillna(0)
     parts["sort_key"] = filled["major"] * 1_000_000 + filled["minor"] * 1_000 + filled["patch"]
-    return parts
+    return parts.take(codes).set_axis(series.index)
 
 
 def join_unique(values: Iterable[Any], limit: int = 5) -> str:
@@ -444,8 +447,11 @@ def places_with(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
 
 
 def date_text(series: pd.Series) -> pd.Series:
-    """Format timestamps as ``YYYY-MM-DD`` text (``?`` when missing)."""
-    return series.dt.strftime("%Y-%m-%d").astype("string").fillna("?")
+    """Format timestamps as ``YYYY-MM-DD`` text (``?`` when missing); each distinct one once."""
+    codes, distinct = pd.factorize(series)
+    shown = pd.Series(distinct).dt.strftime("%Y-%m-%d").astype("string").fillna("?")
+    labels = pd.array([*shown, "?"], dtype="string")
+    return pd.Series(labels.take(codes), index=series.index)
 
 
 def scope_accounts(params: Params) -> pd.DataFrame:
