@@ -220,8 +220,8 @@ def read_cloudtrail(
         (``AWS_ENDPOINT_URL`` is honoured).
     workers : int, optional
         Processes parsing local files (S3 objects are always read in this process); by
-        default one per core, at most ``MAX_WORKERS``. Folders of fewer than
-        ``WORKER_FILES`` files are read in this process.
+        default one per core, at most ``MAX_WORKERS``. Up to ``WORKER_FILES`` local files
+        are read in this process whatever ``workers`` says.
 
     Returns
     -------
