@@ -6,8 +6,14 @@ import datetime as dt
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+from matplotlib.colors import ListedColormap
 
+from evidence_lib.checks.logging_checks import find_irregularities
+from evidence_lib.cloudtrail_files import DELIVERED, NO_FILES, NOT_LISTED, delivery_days
+from evidence_lib.controls import load_catalog
+from evidence_lib.params import Params, parse_params
 from evidence_lib.reports.charts import (
     STATUS_COLOURS,
     empty_chart,
@@ -16,23 +22,26 @@ from evidence_lib.reports.charts import (
     stacked_bars,
 )
 from evidence_lib.reports.rundata import RunData
-from evidence_lib.reports.tables import HtmlBlock
+from evidence_lib.reports.tables import HtmlBlock, data_table, section
 
 WORLD = ("0.0.0.0/0", "::/0")
-# Event names that remove evidence, weaken logging or destroy caches: marked on the timeline.
-IRREGULAR_EVENTS = frozenset(
-    {
-        "StopLogging",
-        "DeleteTrail",
-        "UpdateTrail",
-        "PutEventSelectors",
-        "DeleteReplicationGroup",
-        "DeleteCacheCluster",
-        "DeleteSnapshot",
-        "DeleteServerlessCache",
-        "ModifyReplicationGroup",
-    }
-)
+PRIVILEGED_COLUMNS = [
+    "event_time",
+    "event_name",
+    "principal_arn",
+    "error_code",
+    "aws_region",
+    "event_id",
+]
+IRREGULARITY_COLUMNS = [
+    "kind",
+    "event_time",
+    "principal_arn",
+    "event_name",
+    "resource",
+    "event_id",
+    "detail",
+]
 
 
 def collected_time(run: RunData) -> pd.Timestamp:
@@ -168,31 +177,109 @@ def security_group_exposure(run: RunData) -> HtmlBlock:
     return stacked_bars(table, "Ingress rules by security group", "rules", colours)
 
 
+def _run_params(run: RunData) -> Params:
+    """Return the parameters recorded in run.json."""
+    return parse_params(run.meta.get("parameters") or {}, stored=True)
+
+
+def _irregularities(run: RunData) -> pd.DataFrame:
+    events = run.frame("cloudtrail_events").dropna(subset=["event_time"])
+    period = ((run.meta.get("parameters") or {}).get("run") or {}).get("period") or {}
+    start = pd.Timestamp(period["start"], tz="UTC") if period.get("start") else None
+    return find_irregularities(events, _run_params(run), start)
+
+
 def events_per_day(run: RunData) -> HtmlBlock:
-    """Return CloudTrail events per day, with failed calls and irregular events marked."""
-    title = "CloudTrail events per day (red: errors; triangles: irregular events)"
+    """Return CloudTrail events per day by outcome (stacked), with irregular days marked."""
+    title = "CloudTrail events per day (stacked by outcome; triangles: irregularities)"
     events = run.frame("cloudtrail_events").dropna(subset=["event_time"])
     if events.empty:
         return empty_chart(title, "no CloudTrail events in this run")
     day = events["event_time"].dt.floor("D")
-    irregular = events["event_name"].isin(IRREGULAR_EVENTS) | events["user_identity_type"].eq(
-        "Root"
-    ).fillna(False)
+    failed = events["error_code"].notna()
     daily = pd.DataFrame(
-        {
-            "events": day.value_counts(),
-            "errors": day[events["error_code"].notna()].value_counts(),
-            "irregular": day[irregular.fillna(False)].value_counts(),
-        }
+        {"success": day[~failed].value_counts(), "error": day[failed].value_counts()}
     ).fillna(0)
+    marks = _irregularities(run)["event_time"].dt.floor("D").value_counts()
     fig, ax = plt.subplots(figsize=(10, 3.2))
-    ax.bar(daily.index, daily["events"], width=0.8, color="#90a4ae", label="events")
-    ax.bar(daily.index, daily["errors"], width=0.8, color=STATUS_COLOURS["FAIL"], label="errors")
-    marked = daily[daily["irregular"] > 0]
-    ax.scatter(marked.index, marked["events"] + 0.5, marker="v", color="#6a1b9a", label="irregular")
+    ax.bar(daily.index, daily["success"], width=0.8, color="#90a4ae", label="success")
+    ax.bar(
+        daily.index,
+        daily["error"],
+        bottom=daily["success"],
+        width=0.8,
+        color=STATUS_COLOURS["FAIL"],
+        label="error",
+    )
+    top = (daily["success"] + daily["error"]).reindex(marks.index).fillna(0)
+    ax.scatter(marks.index, top + 1, marker="v", color="#6a1b9a", label="irregularity")
+    ax.set_ylabel("events")
     ax.legend(fontsize=7)
     ax.set_title(title)
     fig.autofmt_xdate()
+    return figure_block(fig, title)
+
+
+def top_principals(run: RunData, limit: int = 12) -> HtmlBlock:
+    """Return the principals with the most events, split by outcome."""
+    title = f"Top {limit} principals by events"
+    events = run.frame("cloudtrail_events")
+    if events.empty:
+        return empty_chart(title, "no CloudTrail events in this run")
+    who = events["principal_arn"].fillna(events["user_identity_type"]).fillna("unknown")
+    outcome = events["error_code"].notna().map({True: "error", False: "success"})
+    table = pd.crosstab(who.astype("object"), outcome.astype("object"))
+    table = table.reindex(columns=["success", "error"], fill_value=0)
+    table = table.loc[table.sum(axis=1).sort_values(ascending=False).index[:limit]]
+    colours = ["#90a4ae", STATUS_COLOURS["FAIL"]]
+    return stacked_bars(table, title, "events", colours)
+
+
+def privileged_actions(run: RunData, row_cap: int = 200) -> HtmlBlock:
+    """Return the privileged ElastiCache actions of the period, oldest first."""
+    events = run.frame("cloudtrail_events")
+    names = list(load_catalog().privileged_actions)
+    done = events.loc[events["event_name"].isin(names)].sort_values("event_time")
+    table = data_table(done, PRIVILEGED_COLUMNS, row_cap, "the control's CSV")
+    return section(f"Privileged actions ({len(done)})", table)
+
+
+def irregularities(run: RunData, row_cap: int = 200) -> HtmlBlock:
+    """Return the period's irregularities, one row per kind and event."""
+    found = _irregularities(run)
+    table = data_table(found, IRREGULARITY_COLUMNS, row_cap, "the control's CSV")
+    return section(f"Irregularities to review ({len(found)})", table)
+
+
+def _calendar(days: pd.DataFrame) -> pd.DataFrame:
+    """Return a week x weekday grid of state codes (0 delivered, 1 no files, 2 not listed)."""
+    codes = {DELIVERED: 0, NO_FILES: 1, NOT_LISTED: 2}
+    worst = days.assign(code=days["state"].map(codes)).groupby("day_time")["code"].max()
+    span = pd.date_range(worst.index.min(), worst.index.max(), freq="D")
+    worst = worst.reindex(span, fill_value=2)
+    monday = worst.index - pd.to_timedelta(worst.index.day_of_week, unit="D")
+    week = monday.strftime("%Y-%m-%d")
+    grid = pd.DataFrame({"week": week, "weekday": worst.index.day_of_week, "code": worst.values})
+    table = grid.pivot_table(index="week", columns="weekday", values="code", aggfunc="max")
+    return table.reindex(columns=range(7))
+
+
+def delivery_calendar(run: RunData) -> HtmlBlock:
+    """Return a calendar (week x weekday) of days with and without delivered log files."""
+    title = "CloudTrail log files delivered per day (red: none delivered; grey: not listed)"
+    days = delivery_days(run.frame("cloudtrail_log_files"))
+    if days.empty:
+        return empty_chart(title, "no trail bucket listings in this run")
+    grid = _calendar(days)
+    colours = ListedColormap([STATUS_COLOURS["PASS"], STATUS_COLOURS["FAIL"], "#bdbdbd"])
+    fig, ax = plt.subplots(figsize=(4.5, 0.22 * len(grid) + 1.2))
+    ax.imshow(grid.to_numpy(dtype=float), cmap=colours, vmin=0, vmax=2, aspect="auto")
+    ax.set_xticks(range(7), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
+    ax.set_yticks(range(len(grid)), list(grid.index), fontsize=6)
+    for (y, x), code in np.ndenumerate(grid.to_numpy(dtype=float)):
+        if code >= 1:
+            ax.text(x, y, "x" if code == 1 else "?", ha="center", va="center", fontsize=6)
+    ax.set_title(title, fontsize=8)
     return figure_block(fig, title)
 
 
@@ -203,4 +290,8 @@ CHARTS = {
     "engine_versions": engine_versions,
     "security_group_exposure": security_group_exposure,
     "events_per_day": events_per_day,
+    "top_principals": top_principals,
+    "privileged_actions": privileged_actions,
+    "irregularities": irregularities,
+    "delivery_calendar": delivery_calendar,
 }
