@@ -297,7 +297,11 @@ class EventTable:
         self._flush()
         arrays, times, malformed = chunks
         for name, column in arrays.items():
-            self._arrays.setdefault(name, []).extend(column)
+            # NOTE: arrays unpickled from a worker are views into the one pickle buffer of its
+            # result, which would stay alive until every column is sorted; copying each
+            # column out lets that buffer go now.
+            if column:
+                self._arrays.setdefault(name, []).append(pa.concat_arrays(column))
         self._times.extend(times)
         self.malformed.extend(malformed)
 
