@@ -99,8 +99,9 @@ def _add_sources(days: dict[tuple[str, str], _Day], path: str, sources: Iterable
     for source in sources:
         if not isinstance(source, dict):
             continue
+        # NOTE: a file counts only on a day whose listing is stored; sources create no day.
         key = str(source.get("key") or "")
-        day = _day_of(days, str(source.get("bucket") or ""), key.rsplit("/", 1)[0] + "/")
+        day = days.get((str(source.get("bucket") or ""), key.rsplit("/", 1)[0] + "/"))
         if day is None or not day.pages_ok:
             continue
         day.files_read += 1
