@@ -178,8 +178,15 @@ def security_group_exposure(run: RunData) -> HtmlBlock:
 
 
 def _run_params(run: RunData) -> Params:
-    """Return the parameters recorded in run.json."""
-    return parse_params(run.meta.get("parameters") or {}, stored=True)
+    """Return the parameters recorded in run.json (defaults where run.json has none).
+
+    Only the thresholds are read from them; a run folder without recorded parameters gets a
+    placeholder run and scope so that the default thresholds apply.
+    """
+    data = dict(run.meta.get("parameters") or {})
+    data.setdefault("run", {"name": "report", "period": {"start": "2000-01-01", "end": "today"}})
+    data.setdefault("aws", {"regions": ["us-east-1"], "accounts": [{"id": "000000000000"}]})
+    return parse_params(data, stored=True)
 
 
 def _irregularities(run: RunData) -> pd.DataFrame:
