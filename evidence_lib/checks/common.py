@@ -248,6 +248,8 @@ def fail_to_gap(
 ) -> pd.DataFrame:
     """Turn FAIL rows into GAP where ``operations`` failed (the FAIL may rest on missing data)."""
     hit = in_gap(result, frames, operations) & result["status"].eq("FAIL")
+    if not hit.any():
+        return result
     out = result.copy()
     out.loc[hit, "status"] = "GAP"
     out.loc[hit, "reason"] = "evidence incomplete, " + what + " not collected; " + out["reason"]

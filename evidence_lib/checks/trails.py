@@ -13,6 +13,7 @@ from evidence_lib.checks.common import (
     Params,
     combine,
     decide,
+    derived,
     explode_json,
     fail_to_gap,
     findings,
@@ -34,6 +35,10 @@ BUCKET_OPERATIONS = ["GetBucketLifecycleConfiguration"]
 
 def _trails(frames: Frames) -> pd.DataFrame:
     """One row per trail: a multi-region trail listed in every region keeps its home row."""
+    return derived(frames, "unique_trails", lambda: _unique_trails(frames))
+
+
+def _unique_trails(frames: Frames) -> pd.DataFrame:
     trails = get_frame(frames, "trails")
     home = trails["region"].eq(trails["home_region"]).fillna(False)
     ordered = trails.assign(_home=home).sort_values("_home", ascending=False, kind="stable")
