@@ -64,7 +64,14 @@ def naive_render(run_dir: Path, control_ids: list[str]) -> dict[str, dict[str, f
     controls = load_controls()
     out = run_dir / "naive"
     out.mkdir(exist_ok=True)
-    return {c: _naive_one(run_dir, out, c, controls[c].domain) for c in control_ids}
+    seconds = {}
+    for control_id in control_ids:
+        seconds[control_id] = steps = _naive_one(
+            run_dir, out, control_id, controls[control_id].domain
+        )
+        line = " ".join(f"{step} {value:.1f}" for step, value in steps.items())
+        print(f"naive {control_id:<16}{line}  total {sum(steps.values()):.1f} s", flush=True)
+    return seconds
 
 
 def _print_reports(ours: RenderResult, naive: dict[str, dict[str, float]]) -> None:
@@ -106,6 +113,7 @@ def main() -> None:
     start = time.perf_counter()
     result = render_run(ours_dir, controls=control_ids, jobs=args.jobs, progress=False)
     ours = time.perf_counter() - start
+    print(f"ours: {ours:.1f} s; per-phase {phase_totals(result.timings)}", flush=True)
     start = time.perf_counter()
     steps = naive_render(naive_dir, control_ids)
     naive = time.perf_counter() - start

@@ -133,17 +133,6 @@ def export_task(
     return {"error": error, "phases": phases}
 
 
-def run_task(task: Task, kernel: Any, exporter: Any) -> TaskResult:
-    """Execute, check, write and export one report; never raises for a failed report."""
-    start = time.perf_counter()
-    out = Path(task.run_dir) / "reports" / f"{task.name}.ipynb"
-    nb, error = _execute(task, kernel, out)
-    executed = time.perf_counter() - start
-    exported = export_task(task, nb, error, exporter)
-    phases = {"execute": executed, **exported["phases"]}
-    return TaskResult(task.control_id, exported["error"], time.perf_counter() - start, phases)
-
-
 def _export_and_answer(
     task: Task, nb: nbformat.NotebookNode, error: str | None, timing: tuple[float, float], ctx: Any
 ) -> None:

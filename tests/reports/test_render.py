@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
 import zipfile
+from html import unescape
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import papermill
 import pytest
 from pypdf import PdfReader
@@ -50,20 +51,47 @@ def test_every_control_renders_without_error(rendered_demo: RenderResult) -> Non
             assert (reports / f"{safe_name(control.id)}{suffix}").is_file(), control.id
 
 
+def _detail_tables(html: str) -> list[tuple[str, set[str]]]:
+    """Return (last column header, squashed long cell texts) of every detail table."""
+    tables = []
+    for table in re.findall(r"<table class=.ev-table detail.>(.*?)</table>", html, re.S):
+        headers = re.findall(r"<th>(.*?)</th>", table.split("</thead>")[0], re.S)
+        cells = re.findall(r"<td>(.*?)</td>", table.split("</thead>")[1], re.S)
+        texts = {_squash(unescape(c)) for c in cells if len(unescape(c)) >= 20}
+        tables.append((_squash(unescape(headers[-1])), texts))
+    return tables
+
+
+def _unique_needles(html: str) -> list[tuple[str, set[str]]]:
+    """Keep the cell texts found nowhere else in the report (not inside other cells or text)."""
+    tables = _detail_tables(html)
+    other = _squash(unescape(re.sub(r"<[^>]+>", " ", html)))
+    kept = []
+    for header, texts in tables:
+        others = [t for h, ts in tables if h != header for t in ts]
+        unique = {t for t in texts if other.count(t) == 1 and not any(t in o for o in others)}
+        kept.append((header, unique))
+    return kept
+
+
 def test_pdf_pages_carry_control_id_and_table_headers(rendered_demo: RenderResult) -> None:
-    """Each PDF page names the control; a page showing findings repeats the last header."""
-    run_dir = rendered_demo.index_path.parent
-    findings = pd.read_csv(run_dir / "findings.csv", dtype="string", keep_default_na=False)
-    for control in load_catalog().controls[:6]:
-        reasons = findings[findings["control_id"] == control.id]["reason"]
-        needles = {_squash(r) for r in reasons if len(r) >= 20}
-        pages = PdfReader(run_dir / "reports" / f"{safe_name(control.id)}.pdf").pages
+    """Each PDF page names the control; a page showing a table's rows shows its last header."""
+    reports = rendered_demo.index_path.parent / "reports"
+    for control in load_catalog().controls:
+        name = safe_name(control.id)
+        tables = _unique_needles((reports / f"{name}.html").read_text("utf-8"))
+        pages = PdfReader(reports / f"{name}.pdf").pages
+        checked = 0
         for number, page in enumerate(pages, start=1):
             text = page.extract_text()
             assert f"Control {control.id}" in text, f"{control.id} page {number}"
-            assert "of " + str(len(pages)) in text
-            if any(n in _squash(text) for n in needles):
-                assert "reason" in text, f"{control.id} page {number} lost its table header"
+            assert f"of {len(pages)}" in text, f"{control.id} page {number}"
+            squashed = _squash(text)
+            for header, needles in tables:
+                if any(n in squashed for n in needles):
+                    checked += 1
+                    assert header in squashed, f"{control.id} p{number} lost header {header}"
+        assert checked, f"{control.id}: no table rows recognised in the PDF"
 
 
 def test_html_has_no_code_and_no_external_urls(rendered_demo: RenderResult) -> None:
@@ -77,6 +105,32 @@ def test_html_has_no_code_and_no_external_urls(rendered_demo: RenderResult) -> N
         assert not re.search(r"<script[^>]+src=", html)
         assert "cdn" not in html.lower() and "http://" not in html and "https://" not in html
         assert str(run_dir) not in html and str(Path.home()) not in html
+
+
+def _report_texts(run_dir: Path) -> dict[str, str]:
+    """Return the text of every generated html, ipynb and pdf of a rendered run."""
+    paths = [*run_dir.glob("reports/*"), run_dir / "index.html", run_dir / "summary.pdf"]
+    texts = {}
+    for path in paths:
+        if path.suffix == ".pdf":
+            texts[path.name] = "\n".join(p.extract_text() for p in PdfReader(path).pages)
+        elif path.suffix in (".html", ".ipynb"):
+            texts[path.name] = path.read_text(encoding="utf-8")
+    return texts
+
+
+def test_reports_hold_no_secrets_or_machine_paths(rendered_demo: RenderResult) -> None:
+    """No report names the run folder, the repo, a home folder, credentials or signatures."""
+    run_dir = rendered_demo.index_path.parent
+    repo = Path(__file__).resolve().parents[2]
+    secrets = {os.environ[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    needles = {str(run_dir), str(repo), "/root", "/home", "AWS_SECRET", "Signature=", "X-Amz-"}
+    texts = _report_texts(run_dir)
+    assert len(texts) >= 3 * len(load_catalog().controls)
+    for name, text in texts.items():
+        for needle in needles | secrets:
+            assert needle not in text, f"{name} holds {needle!r}"
+            assert _squash(needle) not in _squash(text), f"{name} holds {needle!r} (wrapped)"
 
 
 def test_index_bundle_and_manifest(rendered_demo: RenderResult) -> None:
