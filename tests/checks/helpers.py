@@ -36,6 +36,7 @@ _RESOURCE_TYPES = {
     "buckets": "bucket",
     "agreements": "agreement",
     "cloudtrail_events": "event",
+    "cloudtrail_log_files": "log_day",
     "collection_gaps": "api_call",
 }
 

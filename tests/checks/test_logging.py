@@ -204,27 +204,49 @@ def test_event_checks_gap_without_events(check_id):
     assert status_of(evaluate_check(check_id, failed, params()), ACCOUNT) == "GAP"
 
 
+def _log_days(*missing: int):
+    """Return delivery evidence for every day of April 2026, with no files on ``missing`` days."""
+    rows = [
+        {
+            "resource_id": f"s3://trail-bucket/2026/04/{day:02d}/",
+            "bucket": "trail-bucket",
+            "key_prefix": "",
+            "day_time": f"2026-04-{day:02d}T00:00:00Z",
+            "listed": True,
+            "log_files": 0 if day in missing else 3,
+            "bytes": 0 if day in missing else 3000,
+            "files_read": 0 if day in missing else 3,
+            "records_total": 0 if day in missing else 30,
+        }
+        for day in range(1, 31)
+    ]
+    return frame("cloudtrail_log_files", *rows)
+
+
 def test_logging_uninterrupted():
-    """Every day covered passes; a StopLogging or a silent day fails."""
-    assert (
-        status_of(
-            evaluate_check(
-                "logging_uninterrupted", {**_meta(), "cloudtrail_events": _events()}, params()
-            ),
-            ACCOUNT,
-        )
-        == "PASS"
-    )
+    """Events plus files every day pass; a StopLogging or a day without files fails."""
+    frames = {**_meta(), "cloudtrail_events": _events(), "cloudtrail_log_files": _log_days()}
+    assert status_of(evaluate_check("logging_uninterrupted", frames, params()), ACCOUNT) == "PASS"
+
     stop = _event(99, 9, "StopLogging", event_source="cloudtrail.amazonaws.com")
     stopped = evaluate_check(
-        "logging_uninterrupted", {**_meta(), "cloudtrail_events": _events(stop)}, params()
+        "logging_uninterrupted", {**frames, "cloudtrail_events": _events(stop)}, params()
     )
     assert "StopLogging" in row(stopped, ACCOUNT)["reason"]
-    quiet = frame("cloudtrail_events", *[_event(day, day) for day in range(1, 31) if day != 12])
+
     silent = evaluate_check(
-        "logging_uninterrupted", {**_meta(), "cloudtrail_events": quiet}, params()
+        "logging_uninterrupted", {**frames, "cloudtrail_log_files": _log_days(12)}, params()
     )
     assert status_of(silent, ACCOUNT) == "FAIL" and "2026-04-12" in row(silent, ACCOUNT)["reason"]
+
+
+def test_logging_uninterrupted_needs_delivery_evidence():
+    """Events alone never pass: without the bucket listings the check is a GAP."""
+    result = evaluate_check(
+        "logging_uninterrupted", {**_meta(), "cloudtrail_events": _events()}, params()
+    )
+
+    assert status_of(result, ACCOUNT) == "GAP"
 
 
 def test_audit_record_complete():
