@@ -145,7 +145,7 @@ def test_cloudtrail_events_from_builder(
     row.update(resource_type="event", resource_id="ev-1", event_id="ev-1", read_only=False)
     row["event_time"] = "2026-11-02T10:00:00Z"
     module = types.ModuleType("stand_in")
-    module.build_cloudtrail_events = lambda _store: pd.DataFrame([row])  # type: ignore[attr-defined]
+    module.build_cloudtrail_events = lambda _store: pd.DataFrame([row])
     monkeypatch.setitem(sys.modules, "evidence_lib.cloudtrail", module)
     frame = build_frames(store.run_dir)["cloudtrail_events"]
     schema.validate(frame)
