@@ -16,25 +16,15 @@ from typing import Any
 
 import pandas as pd
 
+from evidence_lib.checks.common import STATUSES as CHECK_STATUSES
+from evidence_lib.checks.registry import FINDINGS_COLUMNS as FINDING_COLUMNS
 from evidence_lib.errors import RenderError, RunFolderError
 from evidence_lib.frames.schema import SCHEMAS
 
 logger = logging.getLogger(__name__)
 
-FINDING_COLUMNS = [
-    "control_id",
-    "check_id",
-    "account_id",
-    "region",
-    "resource_type",
-    "resource_id",
-    "status",
-    "reason",
-    "evidence",
-    "threshold",
-]
 GAP_COLUMNS = ["account_id", "region", "service", "operation", "error_code", "error_message"]
-STATUSES = ["PASS", "FAIL", "GAP", "MANUAL", "NOT_APPLICABLE"]
+STATUSES = list(CHECK_STATUSES)  # a list: it selects and orders frame columns
 
 
 @dataclass(frozen=True)
