@@ -5,19 +5,19 @@ from __future__ import annotations
 import pandas as pd
 
 from evidence_lib.checks.common import (
+    CACHE_FRAMES,
     Frames,
     Params,
     decide,
+    decide_setting,
     evaluate_caches,
     get_frame,
     is_blank,
-    is_false,
     lookup,
     text,
 )
 from evidence_lib.checks.registry import register
 
-CACHE_FRAMES = ["replication_groups", "cache_clusters", "serverless_caches"]
 MEMCACHED = ("NOT_APPLICABLE", "Memcached: it has no replicas or failover")
 SERVERLESS_MULTI_AZ = (
     "NOT_APPLICABLE",
@@ -31,13 +31,7 @@ def _standalone(caches: pd.DataFrame) -> pd.Series:
 
 
 def _setting_decision(caches: pd.DataFrame, column: str, name: str) -> tuple[pd.Series, pd.Series]:
-    setting = caches[column]
-    rules = [
-        (_standalone(caches), "FAIL", STANDALONE),
-        (setting.isna(), "FAIL", f"{name} not reported"),
-        (is_false(setting), "FAIL", f"{name} is off"),
-    ]
-    return decide(caches.index, rules, ("PASS", f"{name} is on"))
+    return decide_setting(caches, column, name, [(_standalone(caches), "FAIL", STANDALONE)])
 
 
 @register("multi_az_enabled", frames=CACHE_FRAMES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evidence_lib.checks.common import (
+    CACHE_FRAMES,
     Frames,
     Params,
     decide,
@@ -22,7 +23,6 @@ from evidence_lib.checks.common import (
 )
 from evidence_lib.checks.registry import register
 
-CACHE_FRAMES = ["replication_groups", "cache_clusters", "serverless_caches"]
 NO_BACKUPS = ("NOT_APPLICABLE", "Memcached: node-based clusters have no backups")
 NO_WINDOW = ("NOT_APPLICABLE", "Memcached: outside the guide's Redis OSS/Valkey scope")
 SNAPSHOT_OPERATIONS = ["DescribeSnapshots", "DescribeServerlessCacheSnapshots"]

@@ -37,6 +37,8 @@ CHECK_COLUMNS = [
 __all__ = ["Params"]  # re-exported for the check modules
 
 STATUSES = ("PASS", "FAIL", "GAP", "MANUAL", "NOT_APPLICABLE")
+# The frames every per-cache check reads: groups, standalone clusters, serverless caches.
+CACHE_FRAMES = ["replication_groups", "cache_clusters", "serverless_caches"]
 
 # A pseudo-frame the registry adds: one row with the collection time and the audit period.
 RUN_CONTEXT = "run_context"
@@ -115,6 +117,19 @@ def decide(
         pd.Series(pd.array(status, dtype="string"), index=index),
         pd.Series(pd.array(_with_na(reason, len(index)), dtype="string"), index=index),
     )
+
+
+def decide_setting(
+    caches: pd.DataFrame, column: str, name: str, first: Sequence[Rule] = ()
+) -> tuple[pd.Series, pd.Series]:
+    """Decide an on/off setting: ``first`` rules, then not reported or off FAIL, on PASSes."""
+    setting = caches[column]
+    rules = [
+        *first,
+        (setting.isna(), "FAIL", f"{name} not reported"),
+        (is_false(setting), "FAIL", f"{name} is off"),
+    ]
+    return decide(caches.index, rules, ("PASS", f"{name} is on"))
 
 
 def _hits(mask: pd.Series, index: pd.Index) -> np.ndarray:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from evidence_lib.checks.common import (
+    CACHE_FRAMES,
     Frames,
     Params,
     combine,
     decide,
+    decide_setting,
     evaluate_caches,
     fail_to_gap,
     findings,
@@ -23,7 +25,6 @@ from evidence_lib.checks.common import (
 )
 from evidence_lib.checks.registry import register
 
-CACHE_FRAMES = ["replication_groups", "cache_clusters", "serverless_caches"]
 NO_DISK = ("NOT_APPLICABLE", "Memcached: node-based clusters keep no data at rest to encrypt")
 NO_AUTH = ("NOT_APPLICABLE", "Memcached: node-based clusters have no AUTH or RBAC")
 
@@ -31,19 +32,10 @@ NO_AUTH = ("NOT_APPLICABLE", "Memcached: node-based clusters have no AUTH or RBA
 @register("encryption_at_rest", frames=CACHE_FRAMES)
 def evaluate_encryption_at_rest(frames: Frames, params: Params) -> pd.DataFrame:
     """Judge whether each cache encrypts its data at rest."""
-
-    def decider(caches: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-        setting = caches["at_rest_encryption_enabled"]
-        rules = [
-            (setting.isna(), "FAIL", "encryption at rest not reported"),
-            (is_false(setting), "FAIL", "encryption at rest is off"),
-        ]
-        return decide(caches.index, rules, ("PASS", "encryption at rest is on"))
-
     return evaluate_caches(
         frames,
         "encryption_at_rest",
-        decider,
+        lambda c: decide_setting(c, "at_rest_encryption_enabled", "encryption at rest"),
         memcached=NO_DISK,
         serverless=("NOT_APPLICABLE", "serverless cache: always encrypted at rest by design"),
     )

@@ -7,17 +7,18 @@ import functools
 import pandas as pd
 
 from evidence_lib.checks.common import (
+    CACHE_FRAMES,
     Frames,
     Params,
     combine,
     date_text,
     decide,
+    decide_setting,
     evaluate_caches,
     findings,
     gap_findings,
     get_frame,
     is_blank,
-    is_false,
     is_true,
     lookup,
     node_caches,
@@ -29,7 +30,6 @@ from evidence_lib.checks.common import (
 from evidence_lib.checks.registry import register
 from evidence_lib.controls import load_engine_support
 
-CACHE_FRAMES = ["replication_groups", "cache_clusters", "serverless_caches"]
 MEMCACHED = ("NOT_APPLICABLE", "Memcached: the guide's engine settings apply to Redis OSS/Valkey")
 SERVERLESS_PATCHED = (
     "NOT_APPLICABLE",
@@ -178,19 +178,10 @@ def evaluate_engine_latest_patch(frames: Frames, params: Params) -> pd.DataFrame
 @register("auto_minor_version_upgrade", frames=CACHE_FRAMES)
 def evaluate_auto_minor_version_upgrade(frames: Frames, params: Params) -> pd.DataFrame:
     """Judge whether each cache takes minor engine upgrades automatically."""
-
-    def decider(caches: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-        setting = caches["auto_minor_version_upgrade"]
-        rules = [
-            (setting.isna(), "FAIL", "auto minor version upgrade not reported"),
-            (is_false(setting), "FAIL", "auto minor version upgrade is off"),
-        ]
-        return decide(caches.index, rules, ("PASS", "auto minor version upgrade is on"))
-
     return evaluate_caches(
         frames,
         "auto_minor_version_upgrade",
-        decider,
+        lambda c: decide_setting(c, "auto_minor_version_upgrade", "auto minor version upgrade"),
         memcached=MEMCACHED,
         serverless=SERVERLESS_PATCHED,
     )

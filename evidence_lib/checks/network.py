@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evidence_lib.checks.common import (
+    CACHE_FRAMES,
     Frames,
     Params,
     decide,
@@ -18,7 +19,6 @@ from evidence_lib.checks.common import (
 )
 from evidence_lib.checks.registry import register
 
-CACHE_FRAMES = ["replication_groups", "cache_clusters", "serverless_caches"]
 WORLD = ("0.0.0.0/0", "::/0")
 _KEYS = {"account_id": "account_id", "region": "region"}
 
