@@ -28,6 +28,7 @@ import orjson
 import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
+from evidence_lib.cloudtrail_decode import document_columns
 from evidence_lib.cloudtrail_parse import SOURCE_ARCHIVE, SOURCE_LOOKUP, record_from_lookup_event
 from evidence_lib.cloudtrail_table import Chunks, EventTable
 
@@ -109,12 +110,23 @@ def load_records(data: bytes) -> tuple[str, list[Any]]:
 
 def add_file(table: EventTable, name: str, data: bytes, raw_path: str | None = None) -> None:
     """Parse one file's bytes into ``table``; a damaged file is reported, not raised."""
+    raw_path = raw_path or name
+    try:
+        if data[:2] == _GZIP_MAGIC:
+            data = gzip.decompress(data)
+    except DECODE_ERRORS as exc:
+        table.report(name, f"{type(exc).__name__}: {exc}")
+        return
+    columns = document_columns(data, None)
+    if columns is not None:
+        table.add_columns(columns, source=SOURCE_ARCHIVE, source_object=name, raw_path=raw_path)
+        return
     try:
         source, records = load_records(data)
     except DECODE_ERRORS as exc:
         table.report(name, f"{type(exc).__name__}: {exc}")
         return
-    table.add(records, source=source, source_object=name, raw_path=raw_path or name)
+    table.add(records, source=source, source_object=name, raw_path=raw_path)
 
 
 def _is_log_name(name: str) -> bool:

@@ -10,7 +10,7 @@ millions of small Python strings. ``EventTable.to_frame`` deduplicates, sorts an
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from operator import methodcaller
 from typing import Any
 
@@ -79,6 +79,7 @@ _JSON_FIELDS = {
     "response_elements": "responseElements",
     "resources": "resources",
 }
+_RESPONSE = "responseElements"
 _ROLE_TYPES = pa.array(["AssumedRole", "FederatedUser"], _TEXT)
 
 
@@ -117,31 +118,63 @@ def arrow_columns(records: list[Any], account_id: str | None) -> dict[str, pa.Ar
         struct = pa.array(records, type=_RECORD_TYPE)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
-    fields = struct.flatten()
-    raw = dict(zip(_FIELDS.values(), fields, strict=False))
-    columns = {c: a if c in BOOL_COLUMNS else _nonempty(a) for c, a in raw.items()}
-    required = [columns[c] for c in ("event_id", "event_time", "event_source", "event_name")]
-    if struct.null_count or any(a.null_count for a in required):
+    if struct.null_count:
         return None
-
-    # Identity, sign-in outcome, JSON texts, account.
-    columns.update(_identity_arrays(fields[-1]))
-    columns["error_code"] = _console_failures(records, raw, columns["error_code"])
+    fields = struct.flatten()
+    identity = fields[-1].flatten()
+    identity[5:] = [identity[5].flatten()[0], identity[6].flatten()[0].flatten()[0]]
+    texts = {}
     for column, field in _JSON_FIELDS.items():
-        texts = list(map(orjson.dumps, map(methodcaller("get", field), records)))
-        array = pa.array(texts, pa.large_binary()).cast(_TEXT)
+        dumped = list(map(orjson.dumps, map(methodcaller("get", field), records)))
+        texts[column] = pa.array(dumped, pa.large_binary()).cast(_TEXT)
+    plain = dict(zip(_FIELDS.values(), fields, strict=False))
+    return finish_columns(plain, identity, texts, lambda i: records[i].get(_RESPONSE), account_id)
+
+
+def finish_columns(
+    plain: dict[str, pa.Array],
+    identity: list[pa.Array],
+    texts: dict[str, pa.Array],
+    response_of: Callable[[int], Any],
+    account_id: str | None,
+) -> dict[str, pa.Array] | None:
+    """Return the ``RECORD_COLUMNS`` from the record fields as read, or None if one lacks some.
+
+    Parameters
+    ----------
+    plain : dict
+        The arrays of the fields of ``_FIELDS``, keyed by column, as read (empty strings kept).
+    identity : list
+        userIdentity's type, arn, principalId, userName, invokedBy, onBehalfOf.userId and
+        sessionContext.sessionIssuer.arn arrays.
+    texts : dict
+        The JSON text arrays of ``_JSON_FIELDS`` ("null" where the field is null or missing).
+    response_of : callable
+        Returns the decoded responseElements of the record at an index (for console sign-ins).
+    account_id : str or None
+        The account for ``account_id`` when a record has no ``recipientAccountId``.
+
+    Returns
+    -------
+    dict or None
+        The columns, or None when a record lacks eventID, eventTime, eventSource or eventName.
+    """
+    columns = {c: a if c in BOOL_COLUMNS else _nonempty(a) for c, a in plain.items()}
+    required = [columns[c] for c in ("event_id", "event_time", "event_source", "event_name")]
+    if any(a.null_count for a in required):
+        return None
+    columns.update(_identity_arrays(identity))
+    columns["error_code"] = _console_failures(response_of, plain, columns["error_code"])
+    for column, array in texts.items():
         columns[column] = pc.if_else(pc.equal(array, "null"), _NULL_TEXT, array)
     account = pa.scalar(account_id, _TEXT)
     columns["account_id"] = pc.coalesce(columns["recipient_account_id"], account)
     return columns
 
 
-def _identity_arrays(identity: pa.StructArray) -> dict[str, pa.Array]:
+def _identity_arrays(identity: list[pa.Array]) -> dict[str, pa.Array]:
     """Return the identity columns by the rules of ``cloudtrail_parse``'s docstring."""
-    parts = identity.flatten()
-    kind, arn, principal, user, invoked = (_nonempty(a) for a in parts[:5])
-    behalf = _nonempty(parts[5].flatten()[0])
-    issuer = _nonempty(parts[6].flatten()[0].flatten()[0])
+    kind, arn, principal, user, invoked, behalf, issuer = (_nonempty(a) for a in identity)
     missing = pc.is_null(user)
     if pc.any(missing).as_py():
         # NOTE: assumed roles, services and Identity Center users carry no userName.
@@ -167,16 +200,18 @@ def _identity_arrays(identity: pa.StructArray) -> dict[str, pa.Array]:
     }
 
 
-def _console_failures(records: list[Any], raw: dict[str, pa.Array], codes: pa.Array) -> pa.Array:
+def _console_failures(
+    response_of: Callable[[int], Any], plain: dict[str, pa.Array], codes: pa.Array
+) -> pa.Array:
     """Return error codes with ``ConsoleLoginFailure`` for failed console sign-ins."""
     # NOTE: a failed console sign-in has no errorCode; its outcome is in responseElements.
-    sign_in = pc.equal(raw["event_type"], "AwsConsoleSignIn")
-    candidates = _is(pc.and_(sign_in, pc.is_null(raw["error_code"])))
+    sign_in = pc.equal(plain["event_type"], "AwsConsoleSignIn")
+    candidates = _is(pc.and_(sign_in, pc.is_null(plain["error_code"])))
     if not pc.any(candidates).as_py():
         return codes
     values = codes.to_pylist()
     for index in np.flatnonzero(candidates.to_numpy(zero_copy_only=False)):
-        response = records[index].get("responseElements")
+        response = response_of(int(index))
         if isinstance(response, dict) and response.get("ConsoleLogin") == "Failure":
             values[index] = CONSOLE_LOGIN_FAILURE
     return pa.array(values, _TEXT)
@@ -249,17 +284,23 @@ class EventTable:
         columns, bad = arrow_columns(given, account_id), 0
         if columns is None:
             columns, bad = _python_columns(given, account_id)
+        self.add_columns(columns, source=source, source_object=source_object, raw_path=raw_path)
+        if bad:
+            self.report(source_object, f"{bad} record(s) lacking {', '.join(REQUIRED_FIELDS)}")
+        return bad
+
+    def add_columns(
+        self, columns: dict[str, pa.Array], *, source: str, source_object: str, raw_path: str
+    ) -> None:
+        """Add the ``RECORD_COLUMNS`` arrays of one source's well-formed records."""
         count = len(columns["event_id"])
         for name, value in zip(_BATCH_COLUMNS, (source, source_object, raw_path), strict=True):
             columns[name] = pa.repeat(pa.scalar(value, _TEXT), count)
         for name, array in columns.items():
             self._pending.setdefault(name, []).append(array)
-        if bad:
-            self.report(source_object, f"{bad} record(s) lacking {', '.join(REQUIRED_FIELDS)}")
         self._rows += count
         if self._rows >= CHUNK_ROWS:
             self._flush()
-        return bad
 
     def report(self, source: str, error: str) -> None:
         """Record a malformed source (file, object or record batch) and log a WARNING."""

@@ -1,0 +1,163 @@
+"""CloudTrail log files decoded straight into Arrow columns.
+
+A log file as AWS delivers it (``{"Records": [...]}``) is decoded by msgspec against typed
+structs that hold only the fields the frame uses: every other field is skipped without building
+Python objects, and requestParameters, responseElements and resources are kept as the JSON text
+they are in the file (``msgspec.Raw``) instead of being decoded and encoded again. Text that is
+not in the compact form ``orjson.dumps`` writes (spaces, newlines, escapes) is rewritten in that
+form, so both readings give the same column text.
+
+``document_columns`` returns None for anything else (other shapes, damaged JSON, a field of
+another JSON type than documented, a record lacking a required field); the general path
+(``cloudtrail_read.load_records`` and ``EventTable.add``) then reads the file, with the same
+results and the same reporting of bad input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+from msgspec.structs import astuple
+
+from evidence_lib.cloudtrail_parse import BOOL_COLUMNS, JSON_COLUMNS
+from evidence_lib.cloudtrail_table import finish_columns
+
+_TEXT = pa.large_string()
+_NULL_JSON = msgspec.Raw(b"null")
+# Bytes after which a JSON text may differ from orjson's compact form.
+_LOOSE_JSON = r"[\s\\]"
+
+
+class _Issuer(msgspec.Struct, gc=False, rename="camel"):
+    arn: str | None = None
+
+
+class _SessionContext(msgspec.Struct, gc=False, rename="camel"):
+    session_issuer: _Issuer | None = None
+
+
+class _OnBehalfOf(msgspec.Struct, gc=False, rename="camel"):
+    user_id: str | None = None
+
+
+class _Identity(msgspec.Struct, gc=False, rename="camel"):
+    type: str | None = None
+    arn: str | None = None
+    principal_id: str | None = None
+    user_name: str | None = None
+    invoked_by: str | None = None
+    on_behalf_of: _OnBehalfOf | None = None
+    session_context: _SessionContext | None = None
+
+
+class _Record(msgspec.Struct, gc=False, rename="camel"):
+    # NOTE: named as the frame's columns; the JSON names are in camel case.
+    event_id: str | None = msgspec.field(default=None, name="eventID")
+    event_time: str | None = None
+    event_source: str | None = None
+    event_name: str | None = None
+    aws_region: str | None = None
+    recipient_account_id: str | None = None
+    source_ip: str | None = msgspec.field(default=None, name="sourceIPAddress")
+    user_agent: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    event_type: str | None = None
+    read_only: bool | None = None
+    management_event: bool | None = None
+    request_parameters: msgspec.Raw = _NULL_JSON
+    response_elements: msgspec.Raw = _NULL_JSON
+    resources: msgspec.Raw = _NULL_JSON
+    user_identity: _Identity | None = None
+
+
+class _LogFile(msgspec.Struct, gc=False, rename="camel"):
+    records: list[_Record] = msgspec.field(name="Records")
+
+
+_DECODER = msgspec.json.Decoder(_LogFile)
+_NO_IDENTITY = (None,) * len(_Identity.__struct_fields__)
+
+
+def document_columns(data: bytes, account_id: str | None) -> dict[str, pa.Array] | None:
+    """Return the columns of a ``{"Records": [...]}`` log file, or None to read it otherwise.
+
+    Parameters
+    ----------
+    data : bytes
+        The decompressed file.
+    account_id : str or None
+        The account for ``account_id`` when a record has no ``recipientAccountId``.
+
+    Returns
+    -------
+    dict or None
+        The ``RECORD_COLUMNS`` as ``arrow_columns`` gives them for the same records; None
+        when the file is not a log file of well-formed, documented records (or is empty).
+    """
+    try:
+        records = _DECODER.decode(data).records
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    if not records:
+        return None
+    plain: dict[str, pa.Array] = {}
+    texts: dict[str, pa.Array] = {}
+    by_field = zip(_Record.__struct_fields__, zip(*map(astuple, records), strict=True), strict=True)
+    for column, values in by_field:
+        if column in BOOL_COLUMNS:
+            plain[column] = pa.array(values, pa.bool_())
+        elif column in JSON_COLUMNS:
+            try:
+                texts[column] = _json_texts(values)
+            except pa.ArrowInvalid:
+                # NOTE: msgspec does not look inside the texts it keeps raw; Arrow finds bad UTF-8.
+                return None
+        elif column == "user_identity":
+            identity = _identity(values)
+        else:
+            plain[column] = pa.array(values, _TEXT)
+    return finish_columns(
+        plain,
+        identity,
+        texts,
+        lambda index: orjson.loads(bytes(records[index].response_elements)),
+        account_id,
+    )
+
+
+def _json_texts(raws: tuple[msgspec.Raw, ...]) -> pa.Array:
+    """Return the JSON texts of one field, in orjson's compact form."""
+    # NOTE: one buffer of all the texts becomes the Arrow array without a Python string each.
+    offsets = np.zeros(len(raws) + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, raws), np.int64, len(raws)), out=offsets[1:])
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(raws))]
+    texts = pa.Array.from_buffers(pa.large_binary(), len(raws), buffers).cast(_TEXT)
+    loose = pc.match_substring_regex(texts, _LOOSE_JSON)
+    if not pc.any(loose).as_py():
+        return texts
+    where = np.flatnonzero(loose.to_numpy(zero_copy_only=False))
+    compact = [orjson.dumps(orjson.loads(bytes(raws[i]))) for i in where]
+    return pc.replace_with_mask(texts, loose, pa.array(compact, pa.large_binary()).cast(_TEXT))
+
+
+def _identity(identities: tuple[_Identity | None, ...]) -> list[pa.Array]:
+    """Return the identity arrays ``finish_columns`` takes."""
+    kind, arn, principal, user, invoked, behalf, context = zip(
+        *(_NO_IDENTITY if i is None else astuple(i) for i in identities), strict=True
+    )
+    behalf_ids = [None if b is None else b.user_id for b in behalf]
+    issuers = [_issuer_arn(c) for c in context]
+    arrays: list[Any] = [kind, arn, principal, user, invoked, behalf_ids, issuers]
+    return [pa.array(values, _TEXT) for values in arrays]
+
+
+def _issuer_arn(context: _SessionContext | None) -> str | None:
+    if context is None or context.session_issuer is None:
+        return None
+    return context.session_issuer.arn
