@@ -10,17 +10,20 @@ subprocess (so that peak RSS figures are honest):
 (c) DuckDB ``read_json`` selecting and renaming the nested fields into the same columns;
 (d) the bare cost of gzip-decompressing and orjson-parsing every file (the practical limit).
 
-Usage: ``python bench/cloudtrail.py [--records N] [--normalize-records M] [--per-file K]``.
+Records are real-shaped by default (``--shape thin`` gives the small uniform records measured
+before; see ``cloudtrail_records.py``).
+
+Usage: ``python bench/cloudtrail.py [--records N] [--normalize-records M] [--per-file K]
+[--shape real|thin]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import gzip
+import importlib
 import json
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -28,104 +31,7 @@ import time
 from pathlib import Path
 
 import orjson
-
-ACCOUNT = "123456789012"
-REGIONS = ("us-east-1", "us-west-2")
-ACTIONS = (
-    ("DescribeReplicationGroups", True),
-    ("DescribeCacheClusters", True),
-    ("DescribeSnapshots", True),
-    ("ModifyReplicationGroup", False),
-    ("CreateSnapshot", False),
-    ("DeleteCacheCluster", False),
-)
-
-
-def _identity(rng: random.Random, index: int) -> dict[str, object]:
-    kind = index % 4
-    if kind == 0:
-        return {
-            "type": "IAMUser",
-            "principalId": f"AIDA{index % 97:016d}",
-            "arn": f"arn:aws:iam::{ACCOUNT}:user/ops-{index % 13}",
-            "accountId": ACCOUNT,
-            "accessKeyId": f"AKIA{index % 89:016d}",
-            "userName": f"ops-{index % 13}",
-        }
-    if kind == 3:
-        return {"type": "AWSService", "invokedBy": "elasticache.amazonaws.com"}
-    role = f"deploy-{index % 7}"
-    return {
-        "type": "AssumedRole",
-        "principalId": f"AROA{index % 53:016d}:session-{index % 31}",
-        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/session-{index % 31}",
-        "accountId": ACCOUNT,
-        "accessKeyId": f"ASIA{rng.randrange(10**15):016d}",
-        "sessionContext": {
-            "sessionIssuer": {
-                "type": "Role",
-                "principalId": f"AROA{index % 53:016d}",
-                "arn": f"arn:aws:iam::{ACCOUNT}:role/{role}",
-                "accountId": ACCOUNT,
-                "userName": role,
-            },
-            "attributes": {"creationDate": "2026-07-01T00:00:00Z", "mfaAuthenticated": "false"},
-        },
-    }
-
-
-def make_record(rng: random.Random, index: int, when: dt.datetime) -> dict[str, object]:
-    name, read_only = ACTIONS[index % len(ACTIONS)]
-    group = f"patients-cache-{index % 11}"
-    record: dict[str, object] = {
-        "eventVersion": "1.09",
-        "userIdentity": _identity(rng, index),
-        "eventTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "eventSource": "elasticache.amazonaws.com",
-        "eventName": name,
-        "awsRegion": REGIONS[index % 2],
-        "sourceIPAddress": f"10.{index % 250}.{index % 199}.{index % 97}",
-        "userAgent": "aws-cli/2.17.0 md/Botocore#1.35.0 ua/2.0 os/linux#6.1 md/arch#x86_64",
-        "requestParameters": {"replicationGroupId": group, "maxRecords": 100},
-        "responseElements": None if read_only else {"replicationGroupId": group},
-        "requestID": f"{rng.getrandbits(128):032x}",
-        "eventID": f"{rng.getrandbits(128):032x}",
-        "readOnly": read_only,
-        "eventType": "AwsApiCall",
-        "managementEvent": True,
-        "recipientAccountId": ACCOUNT,
-        "eventCategory": "Management",
-        "tlsDetails": {
-            "tlsVersion": "TLSv1.3",
-            "cipherSuite": "TLS_AES_128_GCM_SHA256",
-            "clientProvidedHostHeader": "elasticache.us-east-1.amazonaws.com",
-        },
-    }
-    if index % 50 == 7:
-        record["errorCode"] = "AccessDenied"
-        record["errorMessage"] = "User is not authorized to perform this operation"
-    return record
-
-
-def generate(folder: Path, records: int, per_file: int) -> list[Path]:
-    """Write ``records`` records into gzip log files of ``per_file`` records each."""
-    rng = random.Random(7)
-    start = dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
-    files: list[Path] = []
-    for number, first in enumerate(range(0, records, per_file)):
-        count = min(per_file, records - first)
-        when = start + dt.timedelta(minutes=5 * number)
-        batch = [
-            make_record(rng, first + i, when + dt.timedelta(seconds=i % 300)) for i in range(count)
-        ]
-        day = when.strftime("%Y/%m/%d")
-        stamp = when.strftime("%Y%m%dT%H%MZ")
-        path = folder / "AWSLogs" / ACCOUNT / "CloudTrail" / "us-east-1" / day
-        path.mkdir(parents=True, exist_ok=True)
-        path = path / f"{ACCOUNT}_CloudTrail_us-east-1_{stamp}_{number:06d}.json.gz"
-        path.write_bytes(gzip.compress(orjson.dumps({"Records": batch}), compresslevel=6))
-        files.append(path)
-    return files
+from cloudtrail_records import SHAPES, generate
 
 
 def _files(folder: Path, limit: int | None) -> list[Path]:
@@ -219,12 +125,22 @@ CONTENDERS = {
     "duckdb": ("(c) duckdb read_json", run_duckdb),
     "bare": ("(d) gzip + orjson only", run_bare),
 }
+# What each contender imports, loaded before its clock starts.
+IMPORTS = {
+    "ours": ("evidence_lib.cloudtrail",),
+    "ours_1": ("evidence_lib.cloudtrail",),
+    "json_normalize": ("pandas",),
+    "duckdb": ("duckdb", "pandas"),
+    "bare": (),
+}
 
 
 def _child(name: str, folder: Path, limit: int | None) -> None:
     """Run one contender in this process and print its figures as one JSON line."""
     import resource
 
+    for module in IMPORTS[name]:
+        importlib.import_module(module)
     load = os.getloadavg()[0]
     started = time.perf_counter()
     records = CONTENDERS[name][1](folder, limit)
@@ -294,6 +210,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--per-file", type=int, default=2_000)
     parser.add_argument(
+        "--shape", choices=sorted(SHAPES), default="real", help="record shape (default: real)"
+    )
+    parser.add_argument(
         "--normalize-records",
         type=int,
         default=100_000,
@@ -309,10 +228,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-cloudtrail-") as tmp:
         started = time.perf_counter()
-        files = generate(Path(tmp), args.records, args.per_file)
+        files = generate(Path(tmp), args.records, args.per_file, args.shape)
         size = sum(p.stat().st_size for p in files) / 2**20
         print(
-            f"generated {args.records:,} records in {len(files):,} files ({size:,.0f} MiB gzip) "
+            f"generated {args.records:,} {args.shape}-shaped records in {len(files):,} files "
+            f"({size:,.0f} MiB gzip) "
             f"in {time.perf_counter() - started:.1f} s (excluded from the figures)"
         )
         subset = -(-min(args.normalize_records, args.records) // args.per_file)
@@ -326,7 +246,8 @@ def main() -> None:
             f"default, {os.cpu_count()} core(s)); (a) parses in min(2, cores) worker processes "
             "and sorts in the parent; (a1), (b) and (d) run on one thread. RSS is each "
             "subprocess's peak (ru_maxrss); 'worker' is the largest worker process's peak. "
-            "CPU s counts the subprocess and its workers (the imports included); load is the "
+            "CPU s counts the subprocess and its workers (imports included; the seconds exclude "
+            "them); load is the "
             "1-minute load average as the contender started (the machine has other users)."
         )
         _report(results, args.records, note)

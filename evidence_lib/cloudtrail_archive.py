@@ -23,13 +23,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gzip
 import hashlib
 import json
 import logging
 import os
 import re
-import zlib
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -38,7 +36,9 @@ from typing import Any
 
 import orjson
 from botocore.exceptions import BotoCoreError, ClientError
+from isal import igzip
 
+from evidence_lib.cloudtrail_decode import DECODE_ERRORS
 from evidence_lib.cloudtrail_parse import event_source_of, is_well_formed
 from evidence_lib.rawstore import RawStore, utc_now_iso
 
@@ -276,8 +276,8 @@ def keep_log_file(scope: ArchiveScope, writer: ArchiveWriter, fetched: Fetched) 
     }
     uri = f"s3://{scope.target.bucket}/{fetched.key}"
     try:
-        pairs = split_log_records(gzip.decompress(body).decode("utf-8"))
-    except (OSError, EOFError, zlib.error, ValueError) as exc:
+        pairs = split_log_records(igzip.decompress(body).decode("utf-8"))
+    except DECODE_ERRORS as exc:
         source["error"] = f"{type(exc).__name__}: {exc}"
         scope.gap("GetObject", request, MALFORMED_CODE, f"{uri}: {source['error']}")
         writer.add(source, [])

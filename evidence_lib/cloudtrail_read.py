@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import gzip
 import logging
 import os
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -28,7 +26,7 @@ import orjson
 import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
-from evidence_lib.cloudtrail_decode import document_columns
+from evidence_lib.cloudtrail_decode import DECODE_ERRORS, document_columns, gunzip
 from evidence_lib.cloudtrail_parse import SOURCE_ARCHIVE, SOURCE_LOOKUP, record_from_lookup_event
 from evidence_lib.cloudtrail_table import Chunks, EventTable
 
@@ -36,9 +34,6 @@ logger = logging.getLogger(__name__)
 
 DIGEST_MARK = "CloudTrail-Digest"
 SUFFIXES = (".json", ".json.gz", ".jsonl", ".jsonl.gz")
-_GZIP_MAGIC = b"\x1f\x8b"
-# What a damaged file raises: bad gzip (OSError, EOFError, zlib.error), bad JSON (ValueError).
-DECODE_ERRORS: tuple[type[Exception], ...] = (OSError, EOFError, zlib.error, ValueError)
 
 Source = str | Path
 WORKER_FILES = 16
@@ -85,11 +80,10 @@ def load_records(data: bytes) -> tuple[str, list[Any]]:
 
     Raises
     ------
-    OSError, EOFError, zlib.error, ValueError
-        When the gzip stream or the JSON is damaged.
+    OSError, EOFError, zlib.error, IsalError, ValueError
+        When the gzip stream or the JSON is damaged (``DECODE_ERRORS``).
     """
-    if data[:2] == _GZIP_MAGIC:
-        data = gzip.decompress(data)
+    data = gunzip(data)
     try:
         document = orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -112,8 +106,7 @@ def add_file(table: EventTable, name: str, data: bytes, raw_path: str | None = N
     """Parse one file's bytes into ``table``; a damaged file is reported, not raised."""
     raw_path = raw_path or name
     try:
-        if data[:2] == _GZIP_MAGIC:
-            data = gzip.decompress(data)
+        data = gunzip(data)
     except DECODE_ERRORS as exc:
         table.report(name, f"{type(exc).__name__}: {exc}")
         return
