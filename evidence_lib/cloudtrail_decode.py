@@ -42,8 +42,11 @@ DECODE_ERRORS: tuple[type[Exception], ...] = (
 GZIP_MAGIC = b"\x1f\x8b"
 _TEXT = pa.large_string()
 _NULL_JSON = msgspec.Raw(b"null")
-# Bytes after which a JSON text may differ from orjson's compact form.
-_LOOSE_JSON = r"[\s\\]"
+# A JSON text unlike orjson's compact form: an escape, a control character (never raw inside a
+# string), or a space after a key's colon or next to a quote. Inside a string an unescaped quote
+# cannot occur, so '": ' and ' "' are whitespace between tokens (or, rarely, a string that ends
+# with a space: rewritten needlessly but rightly). Spaces inside strings ("Mar 1, 2026") pass.
+_LOOSE_JSON = r'\\|[\n\r\t]|":\s|\s"'
 
 
 class _Issuer(msgspec.Struct, gc=False, rename="camel"):
@@ -175,18 +178,16 @@ def _compact(text: bytes) -> bytes:
     return msgspec.json.format(text, indent=-1)
 
 
-def _identity(identities: tuple[_Identity | None, ...]) -> list[pa.Array]:
+def _identity(identities: tuple[Any, ...]) -> list[pa.Array]:
     """Return the identity arrays ``finish_columns`` takes."""
-    kind, arn, principal, user, invoked, behalf, context = zip(
-        *(_NO_IDENTITY if i is None else astuple(i) for i in identities), strict=True
-    )
+    if None in identities:
+        rows: Any = (_NO_IDENTITY if i is None else astuple(i) for i in identities)
+    else:
+        rows = map(astuple, identities)
+    kind, arn, principal, user, invoked, behalf, context = zip(*rows, strict=True)
     behalf_ids = [None if b is None else b.user_id for b in behalf]
-    issuers = [_issuer_arn(c) for c in context]
+    issuers = [
+        None if c is None or c.session_issuer is None else c.session_issuer.arn for c in context
+    ]
     arrays: list[Any] = [kind, arn, principal, user, invoked, behalf_ids, issuers]
     return [pa.array(values, _TEXT) for values in arrays]
-
-
-def _issuer_arn(context: _SessionContext | None) -> str | None:
-    if context is None or context.session_issuer is None:
-        return None
-    return context.session_issuer.arn
