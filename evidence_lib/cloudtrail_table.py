@@ -375,9 +375,16 @@ class EventTable:
             columns = {}
             pool = pa.default_memory_pool()
             for name in list(self._arrays):
-                column = pa.chunked_array(self._arrays.pop(name))
-                columns[name] = column if in_order else column.take(order)
-                del column
+                chunks = self._arrays.pop(name)
+                if in_order:
+                    columns[name] = pa.chunked_array(chunks)
+                    continue
+                # NOTE: Arrow's take over many chunks is about eight times slower than joining
+                # them first and taking from one array.
+                joined = pa.concat_arrays(chunks)
+                del chunks
+                columns[name] = pa.chunked_array([joined.take(order)])
+                del joined
                 # NOTE: Arrow's allocator keeps freed pages; hand them back before the next copy.
                 pool.release_unused()
             if shared:
