@@ -28,7 +28,7 @@ from evidence_lib.cloudtrail_parse import (
     parse_record,
     record_from_lookup_event,
 )
-from evidence_lib.cloudtrail_read import paused_gc, read_cloudtrail
+from evidence_lib.cloudtrail_read import parsing, read_cloudtrail
 from evidence_lib.cloudtrail_table import EventTable
 from evidence_lib.rawstore import RawStore
 
@@ -94,7 +94,7 @@ def build_cloudtrail_events(store: RawStore) -> pd.DataFrame:
     """
     started = time.monotonic()
     table = EventTable()
-    with paused_gc():
+    with parsing():
         _add_lookup_pages(store, table)
         _add_archive_pages(store, table)
         frame = table.to_frame()

@@ -33,7 +33,8 @@ from evidence_lib.frames.schema import SCHEMAS
 
 logger = logging.getLogger(__name__)
 
-CHUNK_ROWS = 4_000
+# NOTE: chunks this large are freed as whole blocks the allocator can return while sorting.
+CHUNK_ROWS = 50_000
 Chunks = tuple[dict[str, list[pa.Array]], list[np.ndarray], list[dict[str, str]]]
 """Arrow chunks per column, event times (ns) per chunk, malformed inputs."""
 _BATCH_COLUMNS = ("source", "source_object", "raw_path")

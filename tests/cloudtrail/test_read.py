@@ -18,6 +18,11 @@ from tests.cloudtrail.conftest import BUCKET, log_file, log_key
 IDS = {r["eventID"] for r in s.EVERY_SHAPE}
 
 
+def _corrupt_deflate(data: bytes) -> bytes:
+    """Return gzip bytes whose deflate stream is damaged after the header."""
+    return data[:10] + b"\xff" * 24 + data[34:]
+
+
 def test_folder_of_log_files_and_digest(tmp_path: Path) -> None:
     """A folder of gzip log files is read recursively; the digest file is skipped."""
     day = tmp_path / "AWSLogs" / s.ACCOUNT / "CloudTrail" / "us-east-1" / "2026" / "07" / "01"
@@ -61,8 +66,9 @@ def test_json_lines_and_lookup_output(tmp_path: Path) -> None:
         (log_file([s.IAM_USER])[:-12], "EOFError"),
         (b'{"Records": [{"eventID": "x",', "JSONDecodeError"),
         (gzip.compress(b"\x00\xff not json"), "JSONDecodeError"),
+        (_corrupt_deflate(log_file([s.IAM_USER] * 20)), "IsalError"),
     ],
-    ids=["truncated-gzip", "invalid-json", "gzip-of-garbage"],
+    ids=["truncated-gzip", "invalid-json", "gzip-of-garbage", "corrupt-deflate-block"],
 )
 def test_bad_file_reported_others_read(
     tmp_path: Path, content: bytes, error: str, caplog: pytest.LogCaptureFixture
@@ -78,6 +84,16 @@ def test_bad_file_reported_others_read(
     assert malformed["source"] == str(bad)
     assert malformed["error"].startswith(error)
     assert str(bad) in caplog.text
+
+
+def test_gzip_of_several_members_read_whole(tmp_path: Path) -> None:
+    """A gzip file of two members (as concatenating two .gz files gives) is read whole."""
+    path = tmp_path / "joined.json.gz"
+    lines = [json.dumps(r).encode() + b"\n" for r in s.EVERY_SHAPE[:4]]
+    path.write_bytes(gzip.compress(b"".join(lines[:2])) + gzip.compress(b"".join(lines[2:])))
+    frame = read_cloudtrail(path)
+    assert set(frame["event_id"]) == {r["eventID"] for r in s.EVERY_SHAPE[:4]}
+    assert frame.attrs["malformed"] == []
 
 
 def test_record_missing_event_id_counted(tmp_path: Path) -> None:
