@@ -7,10 +7,11 @@ they are in the file (``msgspec.Raw``) instead of being decoded and encoded agai
 not in the compact form ``orjson.dumps`` writes (spaces, newlines, escapes) is rewritten in that
 form, so both readings give the same column text.
 
-``document_columns`` returns None for anything else (other shapes, damaged JSON, a field of
-another JSON type than documented, a record lacking a required field); the general path
-(``cloudtrail_read.load_records`` and ``EventTable.add``) then reads the file, with the same
-results and the same reporting of bad input.
+``decode_log_file`` and ``records_columns`` (which takes several files' records at once: Arrow
+computes cheaply on long arrays only) return None for anything else: other shapes, damaged
+JSON, a field of another JSON type than documented, a record lacking a required field. The
+general path (``cloudtrail_read.load_records`` and ``EventTable.add``) then reads the file, with
+the same results and the same reporting of bad input.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ class _LogFile(msgspec.Struct, gc=False, rename="camel"):
 
 
 _DECODER = msgspec.json.Decoder(_LogFile)
+_REQUIRED = frozenset({"event_id", "event_time", "event_source", "event_name"})
 _NO_IDENTITY = (None,) * len(_Identity.__struct_fields__)
 
 
@@ -106,13 +108,34 @@ def gunzip(data: bytes) -> bytes:
     return igzip.decompress(data) if data[:2] == GZIP_MAGIC else data
 
 
-def document_columns(data: bytes, account_id: str | None) -> dict[str, pa.Array] | None:
-    """Return the columns of a ``{"Records": [...]}`` log file, or None to read it otherwise.
+def decode_log_file(data: bytes) -> list[Any] | None:
+    """Return the records of a ``{"Records": [...]}`` log file, typed; None to read it otherwise.
 
     Parameters
     ----------
     data : bytes
         The decompressed file.
+
+    Returns
+    -------
+    list or None
+        The records, holding only the fields the frame uses; None when the file is not a log
+        file of records of the documented JSON types (or holds no records).
+    """
+    try:
+        records: list[Any] = _DECODER.decode(data).records
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    return records or None
+
+
+def records_columns(records: list[Any], account_id: str | None) -> dict[str, pa.Array] | None:
+    """Return the columns of records from ``decode_log_file`` (of one file or several).
+
+    Parameters
+    ----------
+    records : list
+        Records as ``decode_log_file`` returns them.
     account_id : str or None
         The account for ``account_id`` when a record has no ``recipientAccountId``.
 
@@ -120,18 +143,15 @@ def document_columns(data: bytes, account_id: str | None) -> dict[str, pa.Array]
     -------
     dict or None
         The ``RECORD_COLUMNS`` as ``arrow_columns`` gives them for the same records; None
-        when the file is not a log file of well-formed, documented records (or is empty).
+        when a record lacks eventID, eventTime, eventSource or eventName, or a JSON field is
+        not valid UTF-8 (the general path then reads the file and reports it).
     """
-    try:
-        records = _DECODER.decode(data).records
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return None
-    if not records:
-        return None
     plain: dict[str, pa.Array] = {}
     texts: dict[str, pa.Array] = {}
     by_field = zip(_Record.__struct_fields__, zip(*map(astuple, records), strict=True), strict=True)
     for column, values in by_field:
+        if column in _REQUIRED and (None in values or "" in values):
+            return None
         if column in BOOL_COLUMNS:
             plain[column] = pa.array(values, pa.bool_())
         elif column in JSON_COLUMNS:
@@ -151,6 +171,12 @@ def document_columns(data: bytes, account_id: str | None) -> dict[str, pa.Array]
         lambda index: orjson.loads(bytes(records[index].response_elements)),
         account_id,
     )
+
+
+def document_columns(data: bytes, account_id: str | None) -> dict[str, pa.Array] | None:
+    """Return the columns of one decompressed log file, or None to read it otherwise."""
+    records = decode_log_file(data)
+    return None if records is None else records_columns(records, account_id)
 
 
 def _json_texts(raws: tuple[msgspec.Raw, ...]) -> pa.Array:

@@ -27,7 +27,12 @@ import pandas as pd
 import pyarrow as pa
 from botocore.exceptions import BotoCoreError, ClientError
 
-from evidence_lib.cloudtrail_decode import DECODE_ERRORS, document_columns, gunzip
+from evidence_lib.cloudtrail_decode import (
+    DECODE_ERRORS,
+    decode_log_file,
+    gunzip,
+    records_columns,
+)
 from evidence_lib.cloudtrail_parse import SOURCE_ARCHIVE, SOURCE_LOOKUP, record_from_lookup_event
 from evidence_lib.cloudtrail_table import Chunks, EventTable
 
@@ -111,24 +116,49 @@ def load_records(data: bytes) -> tuple[str, list[Any]]:
     raise ValueError(f"expected a JSON object or list, found {type(document).__name__}")
 
 
-def add_file(table: EventTable, name: str, data: bytes, raw_path: str | None = None) -> None:
-    """Parse one file's bytes into ``table``; a damaged file is reported, not raised."""
-    raw_path = raw_path or name
-    try:
-        data = gunzip(data)
-    except DECODE_ERRORS as exc:
-        table.report(name, f"{type(exc).__name__}: {exc}")
+def add_files(table: EventTable, files: list[tuple[str, bytes]]) -> None:
+    """Parse files' bytes into ``table``; a damaged file is reported, not raised.
+
+    Log files (``{"Records": [...]}``) are decoded natively and their records converted in
+    one batch; other shapes, and log files holding an odd record, are read one by one by the
+    general path.
+    """
+    batch: list[tuple[str, bytes, list[Any]]] = []
+    for name, data in files:
+        try:
+            data = gunzip(data)
+        except DECODE_ERRORS as exc:
+            table.report(name, f"{type(exc).__name__}: {exc}")
+            continue
+        records = decode_log_file(data)
+        if records is None:
+            _add_general(table, name, data)
+        else:
+            batch.append((name, data, records))
+    if not batch:
         return
-    columns = document_columns(data, None)
+    whole = [record for _, _, records in batch for record in records]
+    columns = records_columns(whole, None) if len(batch) > 1 else None
     if columns is not None:
-        table.add_columns(columns, source=SOURCE_ARCHIVE, source_object=name, raw_path=raw_path)
+        objects = [(name, name, len(records)) for name, _, records in batch]
+        table.add_columns(columns, source=SOURCE_ARCHIVE, objects=objects)
         return
+    for name, data, records in batch:
+        columns = records_columns(records, None)
+        if columns is None:
+            _add_general(table, name, data)
+        else:
+            table.add_columns(columns, source=SOURCE_ARCHIVE, objects=[(name, name, len(records))])
+
+
+def _add_general(table: EventTable, name: str, data: bytes) -> None:
+    """Parse one decompressed file of any accepted shape into ``table``."""
     try:
         source, records = load_records(data)
     except DECODE_ERRORS as exc:
         table.report(name, f"{type(exc).__name__}: {exc}")
         return
-    table.add(records, source=source, source_object=name, raw_path=raw_path)
+    table.add(records, source=source, source_object=name, raw_path=name)
 
 
 def _is_log_name(name: str) -> bool:
@@ -194,18 +224,19 @@ def _parse_local_files(names: list[str]) -> Chunks:
     """Parse local files into Arrow chunks (run in a worker process)."""
     table = EventTable()
     with parsing():
-        for name in names:
-            _read_into(table, name, Path(name).read_bytes)
+        _read_batch(table, [(name, Path(name).read_bytes) for name in names])
         return table.export()
 
 
-def _read_into(table: EventTable, name: str, read: Callable[[], bytes]) -> None:
-    try:
-        data = read()
-    except (OSError, ClientError, BotoCoreError) as exc:
-        table.report(name, f"{type(exc).__name__}: {exc}")
-        return
-    add_file(table, name, data)
+def _read_batch(table: EventTable, inputs: list[tuple[str, Callable[[], bytes]]]) -> None:
+    """Read and parse a batch of files; one that cannot be read is reported."""
+    files = []
+    for name, read in inputs:
+        try:
+            files.append((name, read()))
+        except (OSError, ClientError, BotoCoreError) as exc:
+            table.report(name, f"{type(exc).__name__}: {exc}")
+    add_files(table, files)
 
 
 def _read_in_workers(table: EventTable, names: list[str], workers: int) -> None:
@@ -255,8 +286,8 @@ def read_cloudtrail(
         if workers > 1 and len(local) > WORKER_FILES:
             _read_in_workers(table, local, workers)
             inputs = [(name, read) for name, read in inputs if name.startswith("s3://")]
-        for name, read in inputs:
-            _read_into(table, name, read)
+        for first in range(0, len(inputs), WORKER_FILES):
+            _read_batch(table, inputs[first : first + WORKER_FILES])
         frame = table.to_frame()
     logger.info("read %s CloudTrail event(s) from %s file(s)", len(frame), len(local))
     return frame

@@ -9,7 +9,9 @@ millions of small Python strings. ``EventTable.to_frame`` deduplicates, sorts an
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import pickle
 from collections.abc import Callable, Iterable
 from operator import methodcaller
 from typing import Any
@@ -35,9 +37,12 @@ logger = logging.getLogger(__name__)
 
 # NOTE: chunks this large are freed as whole blocks the allocator can return while sorting.
 CHUNK_ROWS = 50_000
-Chunks = tuple[dict[str, list[pa.Array]], list[np.ndarray], list[dict[str, str]]]
-"""Arrow chunks per column, event times (ns) per chunk, malformed inputs."""
-_BATCH_COLUMNS = ("source", "source_object", "raw_path")
+Chunks = tuple[dict[str, bytes], list[np.ndarray], list[dict[str, str]]]
+"""Pickled Arrow chunks per column, event times (ns) per chunk, malformed inputs."""
+try:
+    _MALLOC_TRIM: Any = ctypes.CDLL("libc.so.6").malloc_trim
+except (OSError, AttributeError):  # pragma: no cover - not glibc
+    _MALLOC_TRIM = None
 _NAT = np.iinfo(np.int64).min
 _TEXT = pa.large_string()
 _NULL_TEXT = pa.scalar(None, _TEXT)
@@ -285,18 +290,36 @@ class EventTable:
         columns, bad = arrow_columns(given, account_id), 0
         if columns is None:
             columns, bad = _python_columns(given, account_id)
-        self.add_columns(columns, source=source, source_object=source_object, raw_path=raw_path)
+        rows = len(columns["event_id"])
+        self.add_columns(columns, source=source, objects=[(source_object, raw_path, rows)])
         if bad:
             self.report(source_object, f"{bad} record(s) lacking {', '.join(REQUIRED_FIELDS)}")
         return bad
 
     def add_columns(
-        self, columns: dict[str, pa.Array], *, source: str, source_object: str, raw_path: str
+        self,
+        columns: dict[str, pa.Array],
+        *,
+        source: str,
+        objects: list[tuple[str, str, int]],
     ) -> None:
-        """Add the ``RECORD_COLUMNS`` arrays of one source's well-formed records."""
+        """Add the ``RECORD_COLUMNS`` arrays of well-formed records.
+
+        Parameters
+        ----------
+        columns : dict
+            The arrays, of equal length.
+        source : str
+            ``s3_archive`` or ``lookup_events``.
+        objects : list of (str, str, int)
+            Source object, raw path and number of rows of each file the rows came from, in
+            row order.
+        """
         count = len(columns["event_id"])
-        for name, value in zip(_BATCH_COLUMNS, (source, source_object, raw_path), strict=True):
-            columns[name] = pa.repeat(pa.scalar(value, _TEXT), count)
+        columns["source"] = pa.repeat(pa.scalar(source, _TEXT), count)
+        for position, name in ((0, "source_object"), (1, "raw_path")):
+            parts = [pa.repeat(pa.scalar(item[position], _TEXT), item[2]) for item in objects]
+            columns[name] = parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
         for name, array in columns.items():
             self._pending.setdefault(name, []).append(array)
         self._rows += count
@@ -312,7 +335,10 @@ class EventTable:
         pending, self._pending, self._rows = self._pending, {}, 0
         if not pending or not sum(len(a) for a in pending["event_id"]):
             return
-        arrays = {name: pa.concat_arrays(parts) for name, parts in pending.items()}
+        arrays = {
+            name: parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
+            for name, parts in pending.items()
+        }
         times = _event_times(arrays.pop("event_time"))
         keep = times != _NAT
         if not keep.all():
@@ -330,20 +356,22 @@ class EventTable:
             self.report(str(source), f"{count} record(s) with an unreadable eventTime")
 
     def export(self) -> Chunks:
-        """Return the gathered Arrow chunks, event times and malformed inputs (for ``merge``)."""
+        """Return the gathered Arrow chunks, event times and malformed inputs (for ``merge``).
+
+        Each column's chunks are pickled on their own, so that once unpickled in the parent
+        process a sorted column's memory can go back while the other columns are sorted.
+        """
         self._flush()
-        return self._arrays, self._times, self.malformed
+        packed = {name: pickle.dumps(arrays, protocol=5) for name, arrays in self._arrays.items()}
+        return packed, self._times, self.malformed
 
     def merge(self, chunks: Chunks) -> None:
         """Append another table's exported chunks (e.g. parsed in a worker process)."""
         self._flush()
         arrays, times, malformed = chunks
-        for name, column in arrays.items():
-            # NOTE: arrays unpickled from a worker are views into the one pickle buffer of its
-            # result, which would stay alive until every column is sorted; copying each
-            # column out lets that buffer go now.
-            if column:
-                self._arrays.setdefault(name, []).append(pa.concat_arrays(column))
+        for name, packed in arrays.items():
+            # NOTE: the unpickled arrays are views into their column's pickle, not copies.
+            self._arrays.setdefault(name, []).extend(pickle.loads(packed))
         self._times.extend(times)
         self.malformed.extend(malformed)
 
@@ -388,12 +416,22 @@ class EventTable:
                 del joined
                 # NOTE: Arrow's allocator keeps freed pages; hand them back before the next copy.
                 pool.release_unused()
+                _trim_heap()
             if shared:
                 columns["raw_path"] = columns["source_object"]
             frame = _assemble(columns, times if in_order else times[order])
         SCHEMAS[FRAME].validate(frame)
         frame.attrs["malformed"] = list(self.malformed)
         return frame
+
+
+def _trim_heap() -> None:
+    """Return the C heap's free pages to the system (glibc only).
+
+    Chunks unpickled from worker processes live on the C heap, whose free pages glibc keeps.
+    """
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 def _paths_shared(arrays: dict[str, list[pa.Array]]) -> bool:
