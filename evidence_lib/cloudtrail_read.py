@@ -137,18 +137,17 @@ def add_files(table: EventTable, files: list[tuple[str, bytes]]) -> None:
             batch.append((name, data, records))
     if not batch:
         return
-    whole = [record for _, _, records in batch for record in records]
-    columns = records_columns(whole, None) if len(batch) > 1 else None
+    columns, left = records_columns([records for _, _, records in batch], None)
+    for position in left:
+        _add_general(table, batch[position][0], batch[position][1])
     if columns is not None:
-        objects = [(name, name, len(records)) for name, _, records in batch]
+        skipped = set(left)
+        objects = [
+            (name, name, len(records))
+            for position, (name, _, records) in enumerate(batch)
+            if position not in skipped
+        ]
         table.add_columns(columns, source=SOURCE_ARCHIVE, objects=objects)
-        return
-    for name, data, records in batch:
-        columns = records_columns(records, None)
-        if columns is None:
-            _add_general(table, name, data)
-        else:
-            table.add_columns(columns, source=SOURCE_ARCHIVE, objects=[(name, name, len(records))])
 
 
 def _add_general(table: EventTable, name: str, data: bytes) -> None:

@@ -96,6 +96,37 @@ def test_gzip_of_several_members_read_whole(tmp_path: Path) -> None:
     assert frame.attrs["malformed"] == []
 
 
+def test_batch_of_files_with_an_odd_one(tmp_path: Path) -> None:
+    """Files read in one batch keep their own source objects; an odd file is read apart.
+
+    The failed console sign-in sits in the third file, so its outcome is looked up across
+    the batch; the second file lacks an eventID in one record and goes the general way.
+    """
+    names = ["a.json.gz", "b.json.gz", "c.json.gz"]
+    contents = [
+        [s.IAM_USER, s.ASSUMED_ROLE],
+        [s.ROOT, s.record(s.AWS_SERVICE, eventID=None)],
+        [s.FEDERATED_USER, s.CONSOLE_LOGIN_FAILED],
+    ]
+    for name, records in zip(names, contents, strict=True):
+        (tmp_path / name).write_bytes(log_file(records))
+    frame = read_cloudtrail(tmp_path).set_index("event_id")
+    where = {
+        r["eventID"]: str(tmp_path / name)
+        for name, records in zip(names, contents, strict=True)
+        for r in records
+        if "eventID" in r
+    }
+    assert frame["source_object"].to_dict() == where
+    assert frame.loc[s.CONSOLE_LOGIN_FAILED["eventID"], "error_code"] == "ConsoleLoginFailure"
+    assert frame.attrs["malformed"] == [
+        {
+            "source": str(tmp_path / "b.json.gz"),
+            "error": "1 record(s) lacking eventID, eventTime, eventName, eventSource",
+        }
+    ]
+
+
 def test_record_missing_event_id_counted(tmp_path: Path) -> None:
     """A record without eventID is counted against its file; the file's other records stay."""
     path = tmp_path / "one.json.gz"
