@@ -9,6 +9,10 @@ Accepted inputs, each ``.json`` or ``.json.gz`` (gzip is recognised by its magic
 
 Digest files (``CloudTrail-Digest``) are skipped. A file that cannot be read, decompressed or
 parsed is listed in ``frame.attrs["malformed"]`` with a WARNING; the others are still read.
+
+Files are read in batches of ``WORKER_FILES`` (in worker processes when there are many local
+files): log files go the native way of ``cloudtrail_decode``, any other shape and a log file
+holding an odd record the general way of ``load_records`` and ``EventTable.add``.
 """
 
 from __future__ import annotations
