@@ -28,8 +28,8 @@ from isal import igzip
 from isal.igzip_lib import IsalError
 from msgspec.structs import astuple
 
+from evidence_lib.cloudtrail_columns import TEXT, finish_columns
 from evidence_lib.cloudtrail_parse import BOOL_COLUMNS, JSON_COLUMNS
-from evidence_lib.cloudtrail_table import finish_columns
 
 # What a damaged file raises: bad gzip (OSError, EOFError, zlib or ISA-L errors), bad JSON
 # (ValueError, which orjson's JSONDecodeError is).
@@ -41,7 +41,6 @@ DECODE_ERRORS: tuple[type[Exception], ...] = (
     ValueError,
 )
 GZIP_MAGIC = b"\x1f\x8b"
-_TEXT = pa.large_string()
 _NULL_JSON = msgspec.Raw(b"null")
 # A JSON text unlike orjson's compact form: an escape, a control character (never raw inside a
 # string), or a space after a key's colon or next to a quote. Inside a string an unescaped quote
@@ -203,7 +202,7 @@ def _file_arrays(
         elif column == "user_identity":
             identity = _identity(values)
         else:
-            plain[column] = pa.array(values, _TEXT)
+            plain[column] = pa.array(values, TEXT)
     return plain, identity, texts
 
 
@@ -222,13 +221,13 @@ def _json_texts(raws: tuple[msgspec.Raw, ...]) -> pa.Array:
     offsets = np.zeros(len(raws) + 1, np.int64)
     np.cumsum(np.fromiter(map(len, raws), np.int64, len(raws)), out=offsets[1:])
     buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(raws))]
-    texts = pa.Array.from_buffers(pa.large_binary(), len(raws), buffers).cast(_TEXT)
+    texts = pa.Array.from_buffers(pa.large_binary(), len(raws), buffers).cast(TEXT)
     loose = pc.match_substring_regex(texts, _LOOSE_JSON)
     if not pc.any(loose).as_py():
         return texts
     where = np.flatnonzero(loose.to_numpy(zero_copy_only=False))
     compact = [_compact(bytes(raws[i])) for i in where]
-    return pc.replace_with_mask(texts, loose, pa.array(compact, pa.large_binary()).cast(_TEXT))
+    return pc.replace_with_mask(texts, loose, pa.array(compact, pa.large_binary()).cast(TEXT))
 
 
 def _compact(text: bytes) -> bytes:
@@ -253,4 +252,4 @@ def _identity(identities: tuple[Any, ...]) -> list[pa.Array]:
         None if c is None or c.session_issuer is None else c.session_issuer.arn for c in context
     ]
     arrays: list[Any] = [kind, arn, principal, user, invoked, behalf_ids, issuers]
-    return [pa.array(values, _TEXT) for values in arrays]
+    return [pa.array(values, TEXT) for values in arrays]

@@ -9,7 +9,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from evidence_lib.cloudtrail_table import _event_times, _python_columns, arrow_columns
+from evidence_lib.cloudtrail_columns import arrow_columns, python_columns
+from evidence_lib.cloudtrail_table import _event_times
 from tests.cloudtrail import samples as s
 
 
@@ -51,7 +52,7 @@ def _as_lists(columns: dict[str, pa.Array]) -> dict[str, list[Any]]:
 def _both(records: list[dict[str, Any]]) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
     fast = arrow_columns(records, s.OTHER_ACCOUNT)
     assert fast is not None
-    slow, bad = _python_columns(records, s.OTHER_ACCOUNT)
+    slow, bad = python_columns(records, s.OTHER_ACCOUNT)
     assert bad == 0
     return _as_lists(fast), _as_lists(slow)
 

@@ -9,8 +9,8 @@ import orjson
 import pyarrow as pa
 import pytest
 
+from evidence_lib.cloudtrail_columns import arrow_columns
 from evidence_lib.cloudtrail_decode import document_columns
-from evidence_lib.cloudtrail_table import arrow_columns
 from tests.cloudtrail import samples as s
 from tests.cloudtrail.test_parse_arrow import SHAPES, VARIANTS
 
