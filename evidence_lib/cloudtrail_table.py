@@ -239,15 +239,49 @@ def _dedupe_sort_order(
     ids: pa.ChunkedArray, sources: pa.ChunkedArray, times: np.ndarray
 ) -> np.ndarray:
     """Return the row order: one row per event ID (S3 archive first), by time then ID."""
-    candidates = np.arange(len(times))
-    if pc.count_distinct(ids).as_py() < len(times):
-        lookup_first = pc.equal(sources, SOURCE_LOOKUP).to_numpy()
-        by_source = np.argsort(lookup_first, kind="stable")
-        first_seen = pd.Series(ids.take(by_source).to_pandas()).duplicated().to_numpy()
-        candidates = np.sort(by_source[~first_seen])
+    if _all_distinct(ids):
+        keys = pa.table({"t": times, "id": ids})
+        order = pc.sort_indices(keys, sort_keys=[("t", "ascending"), ("id", "ascending")])
+        return np.asarray(order.to_numpy())
+    lookup_first = pc.equal(sources, SOURCE_LOOKUP).to_numpy()
+    by_source = np.argsort(lookup_first, kind="stable")
+    first_seen = pd.Series(ids.take(by_source).to_pandas()).duplicated().to_numpy()
+    candidates = np.sort(by_source[~first_seen])
     keys = pa.table({"t": times[candidates], "id": ids.take(candidates)})
     order = pc.sort_indices(keys, sort_keys=[("t", "ascending"), ("id", "ascending")])
     return candidates[order.to_numpy()]
+
+
+_UUID_LENGTH = 36
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93])
+
+
+def _all_distinct(ids: pa.ChunkedArray) -> bool:
+    """Return whether no event ID occurs twice.
+
+    CloudTrail's event IDs are UUIDs: when every ID is 36 bytes long, a 64-bit mix of each is
+    sorted, and only when two mixes are equal are the IDs themselves hashed and counted.
+    """
+    joined = pa.concat_arrays(ids.chunks) if ids.num_chunks != 1 else ids.chunk(0)
+    count = len(joined)
+    if count < 2:
+        return True
+    offsets = np.frombuffer(joined.buffers()[1], np.int64)[
+        joined.offset : joined.offset + count + 1
+    ]
+    if joined.null_count == 0 and offsets[-1] - offsets[0] == _UUID_LENGTH * count:
+        lengths = np.diff(offsets)
+        if (lengths == _UUID_LENGTH).all():
+            data = np.frombuffer(joined.buffers()[2], np.uint8)
+            rows = data[offsets[0] : offsets[-1]].reshape(count, _UUID_LENGTH)
+            words = np.ascontiguousarray(rows[:, :32]).view(np.uint64)
+            tail = np.ascontiguousarray(rows[:, 32:]).view(np.uint32)[:, 0].astype(np.uint64)
+            with np.errstate(over="ignore"):
+                mixed = (words * _MIX.astype(np.uint64)).sum(axis=1, dtype=np.uint64) ^ tail
+            mixed.sort()
+            if not (mixed[1:] == mixed[:-1]).any():
+                return True
+    return bool(pc.count_distinct(joined).as_py() == count)
 
 
 def _assemble(columns: dict[str, pa.ChunkedArray], times: np.ndarray) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from evidence_lib.cloudtrail_columns import arrow_columns, python_columns
-from evidence_lib.cloudtrail_table import _event_times
+from evidence_lib.cloudtrail_table import _all_distinct, _event_times
 from tests.cloudtrail import samples as s
 
 
@@ -105,3 +105,24 @@ def test_event_times_native_and_other_iso_forms() -> None:
     expected = pd.Timestamp("2026-07-01T10:00:00Z").value
     assert times[0] == times[1] == times[2] == expected
     assert times[3] == np.iinfo(np.int64).min
+
+
+@pytest.mark.parametrize(
+    ("ids", "distinct"),
+    [
+        pytest.param([f"e1000000-0000-4000-8000-{n:012d}" for n in range(50)], True, id="uuids"),
+        pytest.param(
+            [f"e1000000-0000-4000-8000-{n % 49:012d}" for n in range(50)], False, id="uuid_twice"
+        ),
+        pytest.param(["a", "bb", "a"], False, id="short_ids_twice"),
+        pytest.param(["a", "bb", "ccc"], True, id="short_ids"),
+        pytest.param(["x"], True, id="one"),
+    ],
+)
+def test_all_distinct(ids: list[str], distinct: bool) -> None:
+    """The quick distinctness test agrees with counting, over chunks and sliced arrays."""
+    whole = pa.array(["pad", *ids], pa.large_string()).slice(1)
+    middle = len(ids) // 2
+    chunked = pa.chunked_array([whole.slice(0, middle), whole.slice(middle)], pa.large_string())
+    assert _all_distinct(pa.chunked_array([whole])) is distinct
+    assert _all_distinct(chunked) is distinct
