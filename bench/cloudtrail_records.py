@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import random
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -380,6 +381,10 @@ def real_identity(rng: random.Random, index: int) -> tuple[dict[str, Any], str]:
     return identity, BOTO_UA if kind < 5 else (CONSOLE_UA if kind % 2 else CLI_UA)
 
 
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
 def real_record(rng: random.Random, index: int, when: dt.datetime) -> dict[str, Any]:
     name, read_only = _pick(rng)
     group = f"patients-cache-{index % 11}"
@@ -396,8 +401,8 @@ def real_record(rng: random.Random, index: int, when: dt.datetime) -> dict[str, 
         "userAgent": agent,
         "requestParameters": _request(name, group, when, index),
         "responseElements": None if read_only else _response(name, group, region, when, index),
-        "requestID": f"{rng.getrandbits(128):032x}",
-        "eventID": f"{rng.getrandbits(128):032x}",
+        "requestID": _uuid(rng),
+        "eventID": _uuid(rng),
         "readOnly": read_only,
         "eventType": "AwsApiCall",
         "apiVersion": "2015-02-02",
