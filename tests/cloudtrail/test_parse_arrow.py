@@ -114,6 +114,8 @@ def test_event_times_native_and_other_iso_forms() -> None:
         pytest.param(
             [f"e1000000-0000-4000-8000-{n % 49:012d}" for n in range(50)], False, id="uuid_twice"
         ),
+        pytest.param([f"{n:032x}" for n in range(40)], True, id="hex_ids"),
+        pytest.param([f"{n % 39:05d}" for n in range(40)], False, id="five_wide_twice"),
         pytest.param(["a", "bb", "a"], False, id="short_ids_twice"),
         pytest.param(["a", "bb", "ccc"], True, id="short_ids"),
         pytest.param(["x"], True, id="one"),
