@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pytest
 
 from evidence_lib.cloudtrail_columns import arrow_columns
-from evidence_lib.cloudtrail_decode import document_columns
+from evidence_lib.cloudtrail_decode import _loose_texts, document_columns
 from tests.cloudtrail import samples as s
 from tests.cloudtrail.test_parse_arrow import SHAPES, VARIANTS
 
@@ -100,3 +103,27 @@ def test_fields_the_frame_does_not_use_are_skipped() -> None:
 def test_other_files_left_to_the_general_path(data: bytes) -> None:
     """Other shapes, odd records and damaged JSON are not read natively (None)."""
     assert document_columns(data, None) is None
+
+
+# The definition of a loosely written JSON text, as a regular expression over one text.
+_LOOSE = re.compile(r'\\|[\n\r\t]|":\s|\s"')
+
+
+def test_loose_texts_as_the_definition_says() -> None:
+    """The byte scan over joined texts finds exactly the texts the definition's regex finds."""
+    rng = random.Random(5)
+    alphabet = ['"', ":", " ", "\\", "\n", "\t", "\r", "\f", "a", "{", "}", ","]
+    for _ in range(2000):
+        count = rng.randrange(1, 6)
+        texts = ["".join(rng.choices(alphabet, k=rng.randrange(0, 8))) for _ in range(count)]
+        offsets = np.zeros(count + 1, np.int64)
+        np.cumsum([len(t) for t in texts], out=offsets[1:])
+        found = _loose_texts("".join(texts).encode(), offsets).tolist()
+        assert found == [i for i, text in enumerate(texts) if _LOOSE.search(text)], texts
+
+
+def test_loose_match_across_two_texts_does_not_count() -> None:
+    """Whitespace and a quote or a key's colon in two neighbouring texts make neither loose."""
+    texts = [b'"a" ', b'"b"', b'{"c":', b" 1}", b'{"d": 2}']
+    offsets = np.cumsum([0] + [len(t) for t in texts])
+    assert _loose_texts(b"".join(texts), offsets).tolist() == [4]
