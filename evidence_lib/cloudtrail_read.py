@@ -11,16 +11,19 @@ Digest files (``CloudTrail-Digest``) are skipped. A file that cannot be read, de
 parsed is listed in ``frame.attrs["malformed"]`` with a WARNING; the others are still read.
 
 Files are read in batches of ``WORKER_FILES`` (in worker processes when there are many local
-files): log files go the native way of ``cloudtrail_decode``, any other shape and a log file
-holding an odd record the general way of ``load_records`` and ``EventTable.add``.
+files, which hand their Arrow chunks back as files in ``HANDOVER_DIR``): log files go the
+native way of ``cloudtrail_decode``, any other shape and a log file holding an odd record the
+general way of ``load_records`` and ``EventTable.add``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import logging
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -49,6 +52,9 @@ Source = str | Path
 WORKER_FILES = 16
 # NOTE: two processes use the machines we measured on; beyond that the merge dominates.
 MAX_WORKERS = 2
+# Where worker processes write the chunks they hand over (the system's temporary folder when
+# there is no shared memory folder); each file is removed once read.
+HANDOVER_DIR = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 
 
 @contextlib.contextmanager
@@ -223,12 +229,12 @@ def _raiser(exc: Exception) -> Callable[[], bytes]:
     return read
 
 
-def _parse_local_files(names: list[str]) -> Chunks:
-    """Parse local files into Arrow chunks (run in a worker process)."""
+def _parse_local_files(folder: str, names: list[str]) -> Chunks:
+    """Parse local files into Arrow chunks written to ``folder`` (run in a worker process)."""
     table = EventTable()
     with parsing():
         _read_batch(table, [(name, Path(name).read_bytes) for name in names])
-        return table.export()
+        return table.export(Path(folder))
 
 
 def _read_batch(table: EventTable, inputs: list[tuple[str, Callable[[], bytes]]]) -> None:
@@ -245,8 +251,13 @@ def _read_batch(table: EventTable, inputs: list[tuple[str, Callable[[], bytes]]]
 def _read_in_workers(table: EventTable, names: list[str], workers: int) -> None:
     """Parse local files in ``workers`` processes, merging their chunks in file order."""
     batches = [names[i : i + WORKER_FILES] for i in range(0, len(names), WORKER_FILES)]
-    with ProcessPoolExecutor(workers) as pool:
-        for chunks in pool.map(_parse_local_files, batches):
+    # NOTE: chunks come back as Arrow files (in memory where /dev/shm is): one copy into this
+    # process, where pickles through the pool's pipe cost three.
+    with (
+        tempfile.TemporaryDirectory(prefix="evidence-cloudtrail-", dir=HANDOVER_DIR) as folder,
+        ProcessPoolExecutor(workers) as pool,
+    ):
+        for chunks in pool.map(functools.partial(_parse_local_files, folder), batches):
             table.merge(chunks)
 
 

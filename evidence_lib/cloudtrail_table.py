@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import ctypes
 import logging
-import pickle
+import os
+import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,8 +30,8 @@ logger = logging.getLogger(__name__)
 
 # NOTE: chunks this large are freed as whole blocks the allocator can return while sorting.
 CHUNK_ROWS = 50_000
-Chunks = tuple[dict[str, bytes], list[np.ndarray], list[dict[str, str]]]
-"""Pickled Arrow chunks per column, event times (ns) per chunk, malformed inputs."""
+Chunks = tuple[dict[str, str], list[dict[str, str]]]
+"""The files of exported chunks per column (and ``_time``), and the malformed inputs."""
 try:
     _MALLOC_TRIM: Any = ctypes.CDLL("libc.so.6").malloc_trim
 except (OSError, AttributeError):  # pragma: no cover - not glibc
@@ -108,9 +110,11 @@ class EventTable:
         """
         count = len(columns["event_id"])
         columns["source"] = pa.repeat(pa.scalar(source, TEXT), count)
-        for position, name in ((0, "source_object"), (1, "raw_path")):
-            parts = [pa.repeat(pa.scalar(item[position], TEXT), item[2]) for item in objects]
-            columns[name] = parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
+        columns["source_object"] = _repeated([(item[0], item[2]) for item in objects])
+        # NOTE: files read at hand name themselves twice; one array then serves both columns.
+        same = all(item[0] == item[1] for item in objects)
+        paths = [(item[1], item[2]) for item in objects]
+        columns["raw_path"] = columns["source_object"] if same else _repeated(paths)
         for name, array in columns.items():
             self._pending.setdefault(name, []).append(array)
         self._rows += count
@@ -126,6 +130,9 @@ class EventTable:
         pending, self._pending, self._rows = self._pending, {}, 0
         if not pending or not sum(len(a) for a in pending["event_id"]):
             return
+        shared = _same_arrays(pending["raw_path"], pending["source_object"])
+        if shared:
+            del pending["raw_path"]
         arrays = {
             name: parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
             for name, parts in pending.items()
@@ -136,6 +143,8 @@ class EventTable:
             self._report_unreadable_times(arrays["source_object"], keep)
             mask = pa.array(keep)
             arrays = {name: array.filter(mask) for name, array in arrays.items()}
+        if shared:
+            arrays["raw_path"] = arrays["source_object"]
         self._times.append(times[keep])
         for name, array in arrays.items():
             self._arrays.setdefault(name, []).append(array)
@@ -146,24 +155,46 @@ class EventTable:
         for source, count in counts.sort_index().items():
             self.report(str(source), f"{count} record(s) with an unreadable eventTime")
 
-    def export(self) -> Chunks:
-        """Return the gathered Arrow chunks, event times and malformed inputs (for ``merge``).
+    def export(self, folder: Path) -> Chunks:
+        """Write the gathered chunks to files in ``folder``; return them for ``merge``.
 
-        Each column's chunks are pickled on their own, so that once unpickled in the parent
-        process a sorted column's memory can go back while the other columns are sorted.
+        Each column goes to a file of its own (an Arrow IPC stream), the event times to one
+        more, so that once read in the parent process a sorted column's memory can go back
+        while the other columns are sorted.
         """
         self._flush()
-        packed = {name: pickle.dumps(arrays, protocol=5) for name, arrays in self._arrays.items()}
-        return packed, self._times, self.malformed
+        self._arrays["_time"] = [pa.array(times) for times in self._times]
+        if _same_arrays(self._arrays.get("raw_path", []), self._arrays.get("source_object", [])):
+            # NOTE: merge gives the parent's raw_path the source_object chunks again.
+            del self._arrays["raw_path"]
+        files = {}
+        for name, arrays in self._arrays.items():
+            path = folder / f"{uuid.uuid4().hex}.arrows"
+            schema = pa.schema([(name, arrays[0].type)])
+            with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
+                for array in arrays:
+                    writer.write_batch(pa.record_batch([array], schema=schema))
+            files[name] = str(path)
+        self._arrays, self._times = {}, []
+        return files, self.malformed
 
     def merge(self, chunks: Chunks) -> None:
-        """Append another table's exported chunks (e.g. parsed in a worker process)."""
+        """Append another table's exported chunks (e.g. parsed in a worker process).
+
+        The files are read once into this process's memory and removed.
+        """
         self._flush()
-        arrays, times, malformed = chunks
-        for name, packed in arrays.items():
-            # NOTE: the unpickled arrays are views into their column's pickle, not copies.
-            self._arrays.setdefault(name, []).extend(pickle.loads(packed))
-        self._times.extend(times)
+        files, malformed = chunks
+        for name, path in files.items():
+            with pa.OSFile(path) as source:
+                column = pa.ipc.open_stream(source).read_all().column(0)
+            os.unlink(path)
+            if name == "_time":
+                self._times.extend(chunk.to_numpy() for chunk in column.chunks)
+            else:
+                self._arrays.setdefault(name, []).extend(column.chunks)
+                if name == "source_object" and "raw_path" not in files:
+                    self._arrays.setdefault("raw_path", []).extend(column.chunks)
         self.malformed.extend(malformed)
 
     def to_frame(self) -> pd.DataFrame:
@@ -220,6 +251,8 @@ def _sorted_columns(arrays: dict[str, list[pa.Array]], order: np.ndarray) -> dic
             # NOTE: Arrow's take over many chunks is several times slower than joining them
             # first and taking from one array.
             joined = pa.concat_arrays(arrays.pop(name))
+            # The unsorted chunks were just freed: hand their pages back before the copy.
+            pool.release_unused()
             columns[name] = pa.chunked_array(list(threads.map(joined.take, halves)))
             del joined
             # NOTE: the allocators keep freed pages; hand them back before the next copy.
@@ -231,7 +264,8 @@ def _sorted_columns(arrays: dict[str, list[pa.Array]], order: np.ndarray) -> dic
 def _trim_heap() -> None:
     """Return the C heap's free pages to the system (glibc only).
 
-    Chunks unpickled from worker processes live on the C heap, whose free pages glibc keeps.
+    The records decoded while parsing in this process were freed to the C heap, whose free
+    pages glibc keeps.
     """
     if _MALLOC_TRIM is not None:
         _MALLOC_TRIM(0)
@@ -241,11 +275,23 @@ def _paths_shared(arrays: dict[str, list[pa.Array]]) -> bool:
     """Drop ``raw_path`` when it equals ``source_object`` everywhere; return whether it did."""
     # NOTE: files read at hand have raw_path == source_object; one array then serves both
     # columns (pandas shares it), which saves a long path per row.
-    paths = pa.chunked_array(arrays["raw_path"])
-    if pc.all(pc.equal(paths, pa.chunked_array(arrays["source_object"]))).as_py() is False:
-        return False
+    if not _same_arrays(arrays["raw_path"], arrays["source_object"]):
+        paths = pa.chunked_array(arrays["raw_path"])
+        if pc.all(pc.equal(paths, pa.chunked_array(arrays["source_object"]))).as_py() is False:
+            return False
     del arrays["raw_path"]
     return True
+
+
+def _same_arrays(first: list[pa.Array], second: list[pa.Array]) -> bool:
+    """Return whether two lists hold the very same array objects."""
+    return len(first) == len(second) and all(a is b for a, b in zip(first, second, strict=True))
+
+
+def _repeated(values: list[tuple[str, int]]) -> pa.Array:
+    """Return a text array of each value repeated its number of times, in order."""
+    parts = [pa.repeat(pa.scalar(value, TEXT), count) for value, count in values]
+    return parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
 
 
 def _dedupe_sort_order(
