@@ -1,4 +1,4 @@
-"""CloudTrail records for bench/cloudtrail.py, in two shapes (fictional values throughout).
+"""CloudTrail records for bench/cloudtrail.py, in three shapes (fictional values throughout).
 
 ``real``: what an ElastiCache trail holds. Mostly Describe/List calls by monitoring roles and
 the service itself, whose responseElements CloudTrail leaves null; about one record in five a
@@ -8,6 +8,9 @@ writes them; requestParameters per operation; the fields real records carry (tls
 sessionContext attributes, apiVersion, sessionCredentialFromConsole, vpcEndpointId).
 
 ``thin``: every record with the same few small fields (the shape measured before 2026-12-03).
+
+``account``: what an account-wide trail holds, every service's management events, ElastiCache's
+(``real`` records) about one in seven; made in ``cloudtrail_account.py``.
 """
 
 from __future__ import annotations
@@ -436,7 +439,14 @@ def _pick(rng: random.Random) -> tuple[str, bool]:
     return rng.choices(_NAMES, _WEIGHTS)[0]
 
 
-SHAPES = {"real": real_record, "thin": thin_record}
+def account_record(rng: random.Random, index: int, when: dt.datetime) -> dict[str, Any]:
+    """Return one record of an account-wide trail (see ``cloudtrail_account.py``)."""
+    from cloudtrail_account import account_record as make  # imports this module: load late
+
+    return make(rng, index, when)
+
+
+SHAPES = {"real": real_record, "thin": thin_record, "account": account_record}
 
 
 def generate(folder: Path, records: int, per_file: int, shape: str = "real") -> list[Path]:
