@@ -243,21 +243,18 @@ def _loose_texts(joined: bytes, offsets: np.ndarray) -> np.ndarray:
     always = np.empty(0, np.int64)
     if any(byte in joined for byte in _ALWAYS_LOOSE):
         always = np.flatnonzero(functools.reduce(np.logical_or, (data == b for b in _ALWAYS_LOOSE)))
-    starts = [always]
     spaces = np.flatnonzero((data == _SPACE) | (data == _FORM_FEED))
-    if len(spaces):
-        before = spaces[spaces >= 2]
-        after_key = before[(data[before - 1] == _COLON) & (data[before - 2] == _QUOTE)]
-        inner = spaces[spaces + 1 < len(data)]
-        starts += [after_key - 2, inner[data[inner + 1] == _QUOTE]]
-        ends = [starts[0], after_key, inner[data[inner + 1] == _QUOTE] + 1]
-    else:
-        ends = [starts[0]]
-    # A match counts only inside one text (a text's last byte and the next one's first do not).
-    found = [
-        _text_of(offsets, first)[_text_of(offsets, first) == _text_of(offsets, last)]
-        for first, last in zip(starts, ends, strict=True)
-    ]
+    before = spaces[spaces >= 2]
+    after_key = before[(data[before - 1] == _COLON) & (data[before - 2] == _QUOTE)]
+    inner = spaces[spaces + 1 < len(data)]
+    before_quote = inner[data[inner + 1] == _QUOTE]
+    # Each match as its first and last byte; it counts only inside one text (a text's last
+    # byte and the next one's first do not).
+    matches = ((always, always), (after_key - 2, after_key), (before_quote, before_quote + 1))
+    found = []
+    for first, last in matches:
+        texts = _text_of(offsets, first)
+        found.append(texts[texts == _text_of(offsets, last)])
     return np.unique(np.concatenate(found))
 
 

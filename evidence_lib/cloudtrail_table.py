@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import logging
 import os
 import uuid
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,7 @@ from evidence_lib.cloudtrail_parse import BOOL_COLUMNS, FRAME, REQUIRED_FIELDS, 
 from evidence_lib.frames.schema import SCHEMAS
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # NOTE: chunks this large are freed as whole blocks the allocator can return while sorting.
 CHUNK_ROWS = 50_000
@@ -134,21 +136,15 @@ class EventTable:
         pending, self._pending, self._rows = self._pending, {}, 0
         if not pending or not sum(len(a) for a in pending["event_id"]):
             return
-        shared = _same_arrays(pending["raw_path"], pending["source_object"])
-        if shared:
-            del pending["raw_path"]
-        arrays = {
-            name: parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
-            for name, parts in pending.items()
-        }
-        times = _event_times(arrays.pop("event_time"))
+        times = _event_times(_joined(pending.pop("event_time")))
         keep = times != _NAT
+        mask = None
         if not keep.all():
-            self._report_unreadable_times(arrays["source_object"], keep)
+            self._report_unreadable_times(_joined(pending["source_object"]), keep)
             mask = pa.array(keep)
-            arrays = {name: array.filter(mask) for name, array in arrays.items()}
-        if shared:
-            arrays["raw_path"] = arrays["source_object"]
+        # Columns holding the very same arrays (raw_path and source_object of files read at
+        # hand) keep holding one array.
+        arrays = _once(pending, lambda parts: _joined(parts, mask))
         self._times.append(times[keep])
         for name, array in arrays.items():
             self._arrays.setdefault(name, []).append(array)
@@ -168,17 +164,8 @@ class EventTable:
         """
         self._flush()
         self._arrays["_time"] = [pa.array(times) for times in self._times]
-        if _same_arrays(self._arrays.get("raw_path", []), self._arrays.get("source_object", [])):
-            # NOTE: merge gives the parent's raw_path the source_object chunks again.
-            del self._arrays["raw_path"]
-        files = {}
-        for name, arrays in self._arrays.items():
-            path = folder / f"{uuid.uuid4().hex}.arrows"
-            schema = pa.schema([(name, arrays[0].type)])
-            with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
-                for array in arrays:
-                    writer.write_batch(pa.record_batch([array], schema=schema))
-            files[name] = str(path)
+        # Columns holding the very same chunks share one file, read once by merge.
+        files = _once(self._arrays, functools.partial(_write_stream, folder))
         self._arrays, self._times = {}, []
         return files, self.malformed
 
@@ -194,16 +181,14 @@ class EventTable:
         self.malformed.extend(malformed)
 
     def _read_exported(self, files: dict[str, str]) -> None:
+        read: dict[str, list[pa.Array]] = {}
         for name, path in files.items():
-            with pa.OSFile(path) as source:
-                column = pa.ipc.open_stream(source).read_all().column(0)
-            os.unlink(path)
+            if path not in read:
+                read[path] = _read_stream(path)
             if name == "_time":
-                self._times.extend(chunk.to_numpy() for chunk in column.chunks)
+                self._times.extend(chunk.to_numpy() for chunk in read[path])
             else:
-                self._arrays.setdefault(name, []).extend(column.chunks)
-                if name == "source_object" and "raw_path" not in files:
-                    self._arrays.setdefault("raw_path", []).extend(column.chunks)
+                self._arrays.setdefault(name, []).extend(read[path])
 
     def to_frame(self) -> pd.DataFrame:
         """Return the ``cloudtrail_events`` frame: validated, deduplicated, sorted.
@@ -362,6 +347,44 @@ def _paths_shared(arrays: dict[str, list[pa.Array]]) -> bool:
             return False
     del arrays["raw_path"]
     return True
+
+
+def _once(
+    columns: dict[str, list[pa.Array]], make: Callable[[list[pa.Array]], _T]
+) -> dict[str, _T]:
+    """Return ``make`` of each column's arrays, made once for columns holding the same arrays."""
+    made: dict[tuple[int, ...], _T] = {}
+    result = {}
+    for name, arrays in columns.items():
+        key = tuple(map(id, arrays))
+        if key not in made:
+            made[key] = make(arrays)
+        result[name] = made[key]
+    return result
+
+
+def _joined(parts: list[pa.Array], mask: pa.Array | None = None) -> pa.Array:
+    """Return the arrays joined into one, keeping the rows ``mask`` selects."""
+    joined = parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
+    return joined if mask is None else joined.filter(mask)
+
+
+def _write_stream(folder: Path, arrays: list[pa.Array]) -> str:
+    """Write arrays to a new Arrow IPC stream file in ``folder``; return its path."""
+    path = str(folder / f"{uuid.uuid4().hex}.arrows")
+    schema = pa.schema([("values", arrays[0].type)])
+    with pa.OSFile(path, "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
+        for array in arrays:
+            writer.write_batch(pa.record_batch([array], schema=schema))
+    return path
+
+
+def _read_stream(path: str) -> list[pa.Array]:
+    """Return the arrays of an Arrow IPC stream file written by ``_write_stream``; remove it."""
+    with pa.OSFile(path) as source:
+        chunks = pa.ipc.open_stream(source).read_all().column(0).chunks
+    os.unlink(path)
+    return chunks
 
 
 def _same_arrays(first: list[pa.Array], second: list[pa.Array]) -> bool:
